@@ -1,0 +1,107 @@
+//! Time zone and the clock: every "today" in the rules is a date in Asia/Taipei.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use thiserror::Error;
+
+/// UTC+08:00. Taiwan has observed no daylight-saving time since 1979, so a fixed offset is
+/// exact for every date this system handles.
+const TAIPEI_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("+08:00 is a valid offset"),
+};
+
+/// The Asia/Taipei offset, +08:00 (no DST since 1979).
+pub fn taipei() -> FixedOffset {
+    TAIPEI_OFFSET
+}
+
+/// The calendar date in Taipei at the instant `now`.
+pub fn taipei_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&taipei()).date_naive()
+}
+
+/// Where the current time comes from. Code asks a `Clock` instead of calling `Utc::now()`,
+/// so tests and demos can pin the date (`GOLDCARD_NOW`).
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in Asia/Taipei.
+    fn today(&self) -> NaiveDate {
+        taipei_date(self.now())
+    }
+}
+
+/// The real clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+/// Why a text is not a timestamp for [`FixedClock`].
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("`{value}` is not an RFC 3339 timestamp such as 2026-03-01T09:00:00+08:00: {reason}")]
+pub struct ClockError {
+    /// The text that was given.
+    pub value: String,
+    /// What the parser objected to.
+    pub reason: String,
+}
+
+impl FixedClock {
+    /// Parses an RFC 3339 timestamp with an offset, e.g. `2026-03-01T09:00:00+08:00` (the
+    /// format of `GOLDCARD_NOW`).
+    pub fn parse(rfc3339: &str) -> Result<FixedClock, ClockError> {
+        let value = rfc3339.trim();
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| FixedClock(t.with_timezone(&Utc)))
+            .map_err(|e| ClockError {
+                value: value.to_owned(),
+                reason: e.to_string(),
+            })
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taipei_is_eight_hours_ahead() {
+        assert_eq!(taipei().local_minus_utc(), 8 * 3600);
+        // 16:00 UTC on 31 December is already New Year's Day in Taipei.
+        let clock = FixedClock::parse("2025-12-31T16:00:00Z").unwrap();
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        let clock = FixedClock::parse("2025-12-31T15:59:59Z").unwrap();
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+    }
+
+    #[test]
+    fn fixed_clock_parses_offsets() {
+        let clock = FixedClock::parse(" 2026-03-01T09:00:00+08:00 ").unwrap();
+        assert_eq!(clock.now().to_rfc3339(), "2026-03-01T01:00:00+00:00");
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+        let err = FixedClock::parse("2026-03-01").unwrap_err();
+        assert!(err.to_string().contains("`2026-03-01`"));
+    }
+
+    #[test]
+    fn system_clock_is_usable_as_a_trait_object() {
+        let clock: Box<dyn Clock> = Box::new(SystemClock);
+        assert!(clock.today() > NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+    }
+}

@@ -1,0 +1,15 @@
+//! sea-orm entities, one per table; hand-written model behaviour lives outside this module.
+#![allow(missing_docs)]
+
+pub mod accounts;
+pub mod api_tokens;
+pub mod audit_log;
+pub mod cards;
+pub mod casbin_rules;
+pub mod case_documents;
+pub mod case_sequences;
+pub mod cases;
+pub mod catalogs;
+pub mod documents;
+pub mod job_leases;
+pub mod outbox;

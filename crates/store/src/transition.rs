@@ -1,0 +1,581 @@
+//! The one function that writes a decided transition: in one database transaction it
+//! checks and bumps the case's version (or creates the case), writes the new state and the
+//! decision's changes, appends the hash-chained audit row, and writes the notifications to
+//! the outbox. Every state change in goldcard goes through [`apply`].
+
+use crate::audit::{ChainLink, GENESIS, audit_time, digest};
+use crate::entity::{accounts, audit_log, cards, case_documents, case_sequences, cases, outbox};
+use crate::error::StoreError;
+use chrono::{DateTime, Utc};
+use goldcard_domain::{CaseNumber, roc_year, taipei_date};
+use goldcard_workflow::{AgencyRef, Change, Decision, Recipient, SlaChange, Workflow};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A document attached to a new case.
+#[derive(Debug, Clone)]
+pub struct NewCaseDocument {
+    /// `documents.id`.
+    pub document_id: i64,
+    /// Its document type.
+    pub doc_type: String,
+    /// Carried over from the previous approved application (reviewers only).
+    pub carried_over: bool,
+}
+
+/// Everything a new case row holds, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// `extension`, …
+    pub kind: String,
+    /// The card.
+    pub card_id: i64,
+    /// The filing account.
+    pub filer_account_id: i64,
+    /// `self`, `employer` or `agency`.
+    pub filer: String,
+    /// Holder's name as shown in queues.
+    pub applicant_name: String,
+    /// Holder's email.
+    pub applicant_email: String,
+    /// Holder's UI number.
+    pub ui_number: String,
+    /// Passport number on file for this case.
+    pub passport_number: Option<String>,
+    /// ISO alpha-2.
+    pub nationality: String,
+    /// Field of expertise.
+    pub field: String,
+    /// Criterion (款).
+    pub criterion: String,
+    /// Sub-field.
+    pub subfield: Option<String>,
+    /// Hong Kong or Macau resident.
+    pub hk_macau: bool,
+    /// Expedited review asked for.
+    pub expedite: bool,
+    /// Years asked for.
+    pub validity_years: i32,
+    /// Fee computed at filing.
+    pub fee_twd: i32,
+    /// The whole validated filing, as JSON.
+    pub form: Value,
+    /// Documents attached.
+    pub documents: Vec<NewCaseDocument>,
+}
+
+/// What the transition applies to.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// An existing case, at the version the decision was made on.
+    Existing {
+        /// `cases.id`.
+        case_id: i64,
+        /// The version read before deciding.
+        version: i64,
+    },
+    /// A case to create.
+    New(&'a NewCase),
+}
+
+/// The result of an applied transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// `cases.id`.
+    pub case_id: i64,
+    /// The case number.
+    pub case_number: String,
+    /// The new state.
+    pub state: String,
+    /// The new version.
+    pub version: i64,
+    /// The audit row's position in the case's chain.
+    pub audit_seq: i64,
+    /// Outbox rows written.
+    pub notifications: usize,
+}
+
+/// Applies `decision` to `subject` atomically; see the module documentation.
+pub async fn apply(
+    db: &DatabaseConnection,
+    workflow: &Workflow,
+    subject: Subject<'_>,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let now = audit_time(now);
+    let txn = db.begin().await?;
+    let case = match subject {
+        Subject::Existing { case_id, version } => update_case(&txn, workflow, case_id, version, decision, now).await?,
+        Subject::New(new) => insert_case(&txn, workflow, new, decision, now).await?,
+    };
+
+    // the audit row, chained to the case's previous one (the row lock taken by the update
+    // above orders concurrent writers)
+    let seq = case.audit_seq;
+    let prev_hash = if seq == 1 {
+        GENESIS.to_string()
+    } else {
+        audit_log::Entity::find()
+            .select_only()
+            .column(audit_log::Column::Hash)
+            .filter(audit_log::Column::CaseId.eq(case.id))
+            .filter(audit_log::Column::Seq.eq(seq - 1))
+            .into_tuple::<String>()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("case {}: audit row {} is missing", case.case_number, seq - 1))
+            })?
+    };
+    let payload = Value::Object(decision.payload.clone()).to_string();
+    let payload_digest = digest(&payload);
+    let link = ChainLink {
+        prev_hash: &prev_hash,
+        case_id: case.id,
+        seq,
+        event: &decision.event,
+        from_state: decision.from.as_deref(),
+        to_state: &decision.to,
+        actor_id: decision.actor.account_id,
+        actor_role: decision.actor.role.as_str(),
+        at: now,
+        payload_digest: &payload_digest,
+    };
+    let hash = link.hash();
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: NotSet,
+        case_id: Set(case.id),
+        seq: Set(seq),
+        event: Set(decision.event.clone()),
+        from_state: Set(decision.from.clone()),
+        to_state: Set(decision.to.clone()),
+        actor_id: Set(decision.actor.account_id),
+        actor_role: Set(decision.actor.role.as_str().to_string()),
+        at: Set(now),
+        payload: Set(payload),
+        payload_digest: Set(payload_digest),
+        prev_hash: Set(prev_hash),
+        hash: Set(hash),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+
+    for change in &decision.changes {
+        if let Change::ExtendCard { new_expires_on } = change {
+            extend_card(&txn, &case, *new_expires_on, now).await?;
+        }
+    }
+
+    let notifications = write_outbox(&txn, workflow, &case, decision, now).await?;
+    txn.commit().await?;
+    Ok(Applied {
+        case_id: case.id,
+        case_number: case.case_number,
+        state: case.state,
+        version: case.version,
+        audit_seq: seq,
+        notifications,
+    })
+}
+
+/// Version check, new state, changes: one UPDATE … WHERE version = ? RETURNING *.
+async fn update_case<C: ConnectionTrait>(
+    txn: &C,
+    workflow: &Workflow,
+    case_id: i64,
+    version: i64,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<cases::Model, StoreError> {
+    use cases::Column as C;
+    let mut update = cases::Entity::update_many()
+        .col_expr(C::State, Expr::value(decision.to.clone()))
+        .col_expr(C::Version, Expr::col(C::Version).add(1))
+        .col_expr(C::AuditSeq, Expr::col(C::AuditSeq).add(1))
+        .col_expr(C::UpdatedAt, Expr::value(now));
+    let terminal = workflow
+        .state_id(&decision.to)
+        .is_some_and(|s| workflow.state(s).terminal);
+    if terminal {
+        update = update.col_expr(C::OpenCardId, Expr::value(Option::<i64>::None));
+    }
+    for change in &decision.changes {
+        update = match change {
+            Change::AssignTo(id) => update.col_expr(C::AssigneeId, Expr::value(*id)),
+            Change::ClearAssignee => update.col_expr(C::AssigneeId, Expr::value(Option::<i64>::None)),
+            Change::RecordPayment {
+                receipt_no,
+                amount_twd,
+                paid_at,
+            } => update
+                .col_expr(C::ReceiptNo, Expr::value(receipt_no.clone()))
+                .col_expr(C::AmountPaidTwd, Expr::value(i64::from(*amount_twd)))
+                .col_expr(C::PaidAt, Expr::value(audit_time(*paid_at))),
+            Change::OpenSupplement {
+                return_state,
+                items,
+                abroad,
+                due_on,
+            } => update
+                .col_expr(C::ReturnState, Expr::value(return_state.clone()))
+                .col_expr(C::SupplementItems, Expr::value(json!(items).to_string()))
+                .col_expr(C::SupplementAbroad, Expr::value(*abroad))
+                .col_expr(C::SupplementDueOn, Expr::value(*due_on))
+                .col_expr(C::SupplementRequestedAt, Expr::value(now))
+                .col_expr(C::SupplementOverdue, Expr::value(false)),
+            Change::CloseSupplement => update
+                .col_expr(C::ReturnState, Expr::value(Option::<String>::None))
+                .col_expr(C::SupplementDueOn, Expr::value(Option::<chrono::NaiveDate>::None)),
+            Change::MarkSupplementOverdue => update
+                .col_expr(C::ReturnState, Expr::value(Option::<String>::None))
+                .col_expr(C::SupplementDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
+                .col_expr(C::SupplementOverdue, Expr::value(true)),
+            Change::RecordLaborApprover(id) => update.col_expr(C::LaborApproverId, Expr::value(*id)),
+            Change::RecordRejection {
+                grounds,
+                reason,
+                legal_basis,
+            } => update
+                .col_expr(C::DecisionGrounds, Expr::value(grounds.as_str()))
+                .col_expr(C::DecisionReason, Expr::value(reason.clone()))
+                .col_expr(C::LegalBasis, Expr::value(legal_basis.clone())),
+            Change::RecordWithdrawal { reason } => update.col_expr(C::DecisionReason, Expr::value(reason.clone())),
+            Change::StartConsultation { authority } => {
+                update.col_expr(C::ConsultingAuthority, Expr::value(authority.clone()))
+            }
+            Change::AnswerConsultation { .. } => {
+                update.col_expr(C::ConsultingAuthority, Expr::value(Option::<String>::None))
+            }
+            Change::ExtendCard { new_expires_on } => update.col_expr(C::NewExpiresOn, Expr::value(*new_expires_on)),
+        };
+    }
+    update = match decision.sla {
+        SlaChange::Keep => update,
+        SlaChange::Start { due_on } | SlaChange::Resume { due_on } => update
+            .col_expr(C::SlaDueOn, Expr::value(due_on))
+            .col_expr(C::SlaPausedRemaining, Expr::value(Option::<i64>::None)),
+        SlaChange::Pause { remaining } => update
+            .col_expr(C::SlaDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
+            .col_expr(C::SlaPausedRemaining, Expr::value(remaining)),
+        SlaChange::Stop => update
+            .col_expr(C::SlaDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
+            .col_expr(C::SlaPausedRemaining, Expr::value(Option::<i64>::None)),
+    };
+    let rows = update
+        .filter(C::Id.eq(case_id))
+        .filter(C::Version.eq(version))
+        .exec_with_returning(txn)
+        .await
+        .map_err(|e| classify(e))?;
+    match rows.into_iter().next() {
+        Some(case) => Ok(case),
+        None => {
+            let actual = cases::Entity::find_by_id(case_id)
+                .select_only()
+                .column(C::Version)
+                .into_tuple::<i64>()
+                .one(txn)
+                .await?;
+            match actual {
+                Some(actual) => Err(StoreError::VersionConflict {
+                    expected: version,
+                    actual,
+                }),
+                None => Err(StoreError::NotFound(format!("case {case_id}"))),
+            }
+        }
+    }
+}
+
+fn classify(e: DbErr) -> StoreError {
+    if StoreError::is_unique_violation(&e, "receipt_no") {
+        StoreError::DuplicateReceipt(String::new())
+    } else if StoreError::is_unique_violation(&e, "open_card") {
+        StoreError::ExtensionPending
+    } else {
+        StoreError::Db(e)
+    }
+}
+
+/// Allocates the next case number of the year and type, inside the transaction.
+async fn next_case_number<C: ConnectionTrait>(
+    txn: &C,
+    case_type: &str,
+    now: DateTime<Utc>,
+) -> Result<CaseNumber, StoreError> {
+    let year = roc_year(taipei_date(now));
+    let roc = i32::from(year);
+    for _ in 0..3 {
+        let bumped = case_sequences::Entity::update_many()
+            .col_expr(
+                case_sequences::Column::LastValue,
+                Expr::col(case_sequences::Column::LastValue).add(1),
+            )
+            .filter(case_sequences::Column::RocYear.eq(roc))
+            .filter(case_sequences::Column::CaseType.eq(case_type))
+            .exec_with_returning(txn)
+            .await?;
+        if let Some(row) = bumped.into_iter().next() {
+            let seq = u32::try_from(row.last_value)
+                .map_err(|_| StoreError::Corrupt(format!("case sequence {roc}/{case_type} overflowed")))?;
+            return CaseNumber::new(year, case_type, seq).map_err(|e| StoreError::Invalid(e.to_string()));
+        }
+        case_sequences::Entity::insert(case_sequences::ActiveModel {
+            roc_year: Set(roc),
+            case_type: Set(case_type.to_string()),
+            last_value: Set(0),
+        })
+        .on_conflict(
+            OnConflict::columns([case_sequences::Column::RocYear, case_sequences::Column::CaseType])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Err(StoreError::Corrupt(format!(
+        "could not allocate a case number for {roc}/{case_type}"
+    )))
+}
+
+async fn insert_case<C: ConnectionTrait>(
+    txn: &C,
+    workflow: &Workflow,
+    new: &NewCase,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<cases::Model, StoreError> {
+    let number = next_case_number(txn, &workflow.case_type, now).await?;
+    let (sla_due_on, sla_paused_remaining) = match decision.sla {
+        SlaChange::Start { due_on } | SlaChange::Resume { due_on } => (Some(due_on), None),
+        SlaChange::Pause { remaining } => (None, Some(remaining)),
+        SlaChange::Keep | SlaChange::Stop => (None, None),
+    };
+    let row = cases::ActiveModel {
+        id: NotSet,
+        case_number: Set(number.as_str().to_string()),
+        workflow: Set(workflow.name.clone()),
+        kind: Set(new.kind.clone()),
+        state: Set(decision.to.clone()),
+        version: Set(1),
+        card_id: Set(new.card_id),
+        open_card_id: Set(Some(new.card_id)),
+        filer_account_id: Set(new.filer_account_id),
+        filer: Set(new.filer.clone()),
+        applicant_name: Set(new.applicant_name.clone()),
+        applicant_email: Set(new.applicant_email.clone()),
+        ui_number: Set(new.ui_number.clone()),
+        passport_number: Set(new.passport_number.clone()),
+        nationality: Set(new.nationality.clone()),
+        field: Set(new.field.clone()),
+        criterion: Set(new.criterion.clone()),
+        subfield: Set(new.subfield.clone()),
+        hk_macau: Set(new.hk_macau),
+        expedite: Set(new.expedite),
+        validity_years: Set(new.validity_years),
+        fee_twd: Set(new.fee_twd),
+        receipt_no: Set(None),
+        amount_paid_twd: Set(None),
+        paid_at: Set(None),
+        assignee_id: Set(None),
+        labor_approver_id: Set(None),
+        return_state: Set(None),
+        supplement_due_on: Set(None),
+        supplement_abroad: Set(false),
+        supplement_items: Set(None),
+        supplement_requested_at: Set(None),
+        supplement_overdue: Set(false),
+        consulting_authority: Set(None),
+        sla_due_on: Set(sla_due_on),
+        sla_paused_remaining: Set(sla_paused_remaining),
+        decision_grounds: Set(None),
+        decision_reason: Set(None),
+        legal_basis: Set(None),
+        new_expires_on: Set(None),
+        form: Set(new.form.to_string()),
+        audit_seq: Set(1),
+        filed_at: Set(now),
+        updated_at: Set(now),
+    };
+    let case = cases::Entity::insert(row)
+        .exec_with_returning(txn)
+        .await
+        .map_err(classify)?;
+    if !new.documents.is_empty() {
+        case_documents::Entity::insert_many(new.documents.iter().map(|d| case_documents::ActiveModel {
+            id: NotSet,
+            case_id: Set(case.id),
+            document_id: Set(d.document_id),
+            doc_type: Set(d.doc_type.clone()),
+            purpose: Set(if d.carried_over { "carried_over" } else { "filing" }.to_string()),
+            carried_over: Set(d.carried_over),
+            added_at: Set(now),
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(case)
+}
+
+/// The card gets its new expiry; a ticked "update passport data" replaces the passport.
+async fn extend_card<C: ConnectionTrait>(
+    txn: &C,
+    case: &cases::Model,
+    new_expires_on: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut update = cards::Entity::update_many()
+        .col_expr(cards::Column::ExpiresOn, Expr::value(new_expires_on))
+        .col_expr(cards::Column::UpdatedAt, Expr::value(now));
+    let form: Value = serde_json::from_str(&case.form).unwrap_or(Value::Null);
+    let passport = &form["passport"];
+    if passport["update"].as_bool() == Some(true) {
+        if let Some(number) = passport["number"].as_str() {
+            update = update.col_expr(cards::Column::PassportNumber, Expr::value(number.to_string()));
+        }
+        if let Some(expiry) = passport["expiry_date"]
+            .as_str()
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        {
+            update = update.col_expr(cards::Column::PassportExpiresOn, Expr::value(expiry));
+        }
+    }
+    let done = update.filter(cards::Column::Id.eq(case.card_id)).exec(txn).await?;
+    if done.rows_affected != 1 {
+        return Err(StoreError::NotFound(format!("card of case {}", case.case_number)));
+    }
+    Ok(())
+}
+
+struct Addressee {
+    account_id: Option<i64>,
+    email: String,
+    locale: String,
+}
+
+async fn account_addressee<C: ConnectionTrait>(txn: &C, id: i64) -> Result<Option<Addressee>, StoreError> {
+    Ok(accounts::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .filter(|a| a.active)
+        .map(|a| Addressee {
+            account_id: Some(a.id),
+            email: a.email,
+            locale: a.locale,
+        }))
+}
+
+/// Resolves each notification's recipients and writes one outbox row per recipient. The
+/// dedupe key (case, audit position, template, address) makes a retried write a no-op.
+async fn write_outbox<C: ConnectionTrait>(
+    txn: &C,
+    workflow: &Workflow,
+    case: &cases::Model,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    if decision.notifications.is_empty() {
+        return Ok(0);
+    }
+    let vars = template_vars(case, decision);
+    let mut rows = Vec::new();
+    for n in &decision.notifications {
+        let addressees = match n.recipient {
+            Recipient::Applicant => account_addressee(txn, case.filer_account_id)
+                .await?
+                .into_iter()
+                .collect(),
+            Recipient::Assignee => match case.assignee_id {
+                Some(id) => account_addressee(txn, id).await?.into_iter().collect(),
+                None => Vec::new(),
+            },
+            Recipient::Supervisors => supervisors(txn, workflow, case).await?,
+        };
+        for a in addressees {
+            let dedupe_key = format!("case:{}:{}:{}:{}", case.id, case.audit_seq, n.template, a.email);
+            let message_id = format!(
+                "<{}@goldcard>",
+                &hex::encode(Sha256::digest(dedupe_key.as_bytes()))[..40]
+            );
+            rows.push(outbox::ActiveModel {
+                id: NotSet,
+                message_id: Set(message_id),
+                dedupe_key: Set(dedupe_key),
+                case_id: Set(Some(case.id)),
+                template: Set(n.template.clone()),
+                recipient_email: Set(a.email),
+                recipient_account_id: Set(a.account_id),
+                locale: Set(a.locale),
+                payload: Set(vars.to_string()),
+                status: Set("pending".to_string()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                last_error: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+            });
+        }
+    }
+    let count = rows.len();
+    if count > 0 {
+        outbox::Entity::insert_many(rows)
+            .on_conflict(OnConflict::column(outbox::Column::DedupeKey).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(count)
+}
+
+async fn supervisors<C: ConnectionTrait>(
+    txn: &C,
+    workflow: &Workflow,
+    case: &cases::Model,
+) -> Result<Vec<Addressee>, StoreError> {
+    let state_agency = workflow
+        .state_id(&case.state)
+        .and_then(|s| match &workflow.state(s).agency {
+            Some(AgencyRef::Named(a)) => Some(a.clone()),
+            _ => None,
+        });
+    let roles: Vec<String> = workflow
+        .roles
+        .iter()
+        .filter(|r| r.supervisor && (state_agency.is_none() || r.agency == state_agency))
+        .map(|r| r.role.as_str().to_string())
+        .collect();
+    Ok(accounts::Entity::find()
+        .filter(accounts::Column::Role.is_in(roles))
+        .filter(accounts::Column::Active.eq(true))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| Addressee {
+            account_id: Some(a.id),
+            email: a.email,
+            locale: a.locale,
+        })
+        .collect())
+}
+
+/// What the mail templates may show.
+fn template_vars(case: &cases::Model, decision: &Decision) -> Value {
+    json!({
+        "case_number": case.case_number,
+        "event": decision.event,
+        "state": case.state,
+        "applicant_name": case.applicant_name,
+        "fee_twd": case.fee_twd,
+        "supplement_due_on": case.supplement_due_on,
+        "supplement_items": case.supplement_items.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
+        "grounds": case.decision_grounds,
+        "reason": case.decision_reason,
+        "legal_basis": case.legal_basis,
+        "new_expires_on": case.new_expires_on,
+    })
+}

@@ -1,0 +1,16 @@
+//! The goldcard schema as sea-orm migrations. Append-only: once a migration has landed on
+//! `main` it is never edited; a change to the schema is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial;
+
+/// Applies goldcard's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}
