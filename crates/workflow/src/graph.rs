@@ -3,8 +3,9 @@
 use crate::definition::{Target, Workflow};
 use std::fmt::Write;
 
+/// A DOT string literal; `\n` in `s` stays a DOT line break, quotes are escaped.
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", s.replace('"', "\\\""))
 }
 
 impl Workflow {

@@ -1,0 +1,502 @@
+//! Demo data and synthetic load data. Cases are filed and moved through the workflow
+//! engine and the one atomic store function, exactly as people would move them.
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use goldcard_domain::{
+    Email, FieldCode, Gender, Nationality, PassportNumber, UiNumber, ValidityYears, add_months_clamped, taipei_date,
+};
+use goldcard_store::accounts::{self, Login, NewAccount};
+use goldcard_store::cards::{self, CardRow};
+use goldcard_store::entity::{accounts as account, cards as card};
+use goldcard_store::events::{self, Rules};
+use goldcard_store::{NewCase, Store};
+use goldcard_workflow::{Actor, EventRequest, Role};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, RngExt, SeedableRng};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Map, Value, json};
+use std::collections::HashSet;
+
+const FAMILY: [&str; 16] = [
+    "Smith",
+    "Tanaka",
+    "Müller",
+    "Garcia",
+    "Kim",
+    "Nguyen",
+    "Rossi",
+    "Dubois",
+    "Novak",
+    "Patel",
+    "Cohen",
+    "Silva",
+    "Johansson",
+    "O'Brien",
+    "Chan",
+    "Wong",
+];
+const GIVEN: [&str; 16] = [
+    "Alex", "Yuki", "Lena", "Mateo", "Min-jun", "Linh", "Giulia", "Camille", "Petra", "Arjun", "Noa", "Rafael",
+    "Astrid", "Siobhan", "Ka-ho", "Hoi-yan",
+];
+/// Nationalities with a realistic share of Hong Kong and Macau residents (~6 %).
+const NATIONALITIES: [&str; 17] = [
+    "US", "US", "JP", "JP", "GB", "DE", "FR", "KR", "IN", "CA", "AU", "MY", "SG", "IT", "NL", "HK", "MO",
+];
+
+/// A valid new-format UI number with a random body.
+pub fn random_ui_number(rng: &mut impl Rng, female: bool) -> UiNumber {
+    loop {
+        let letter = char::from(b'A' + rng.random_range(0..26u8));
+        let body: u32 = rng.random_range(0..10_000_000);
+        let prefix = format!("{letter}{}{body:07}", if female { 9 } else { 8 });
+        if let Some(ui) = (0..10).find_map(|d| UiNumber::parse(&format!("{prefix}{d}")).ok()) {
+            return ui;
+        }
+    }
+}
+
+/// A random card expiring between `from` and `from + span_days`.
+pub fn random_card(
+    rng: &mut impl Rng,
+    from: NaiveDate,
+    span_days: i64,
+    ui: UiNumber,
+    catalog: &goldcard_domain::Catalog,
+) -> anyhow::Result<CardRow> {
+    let female = ui.as_str().as_bytes().get(1) == Some(&b'9');
+    let family = FAMILY[rng.random_range(0..FAMILY.len())];
+    let given = GIVEN[rng.random_range(0..GIVEN.len())];
+    let nationality =
+        Nationality::parse(NATIONALITIES[rng.random_range(0..NATIONALITIES.len())]).map_err(|e| anyhow!(e))?;
+    let field = FieldCode::ALL[rng.random_range(0..FieldCode::ALL.len())];
+    let f = catalog
+        .field(field)
+        .ok_or_else(|| anyhow!("catalog lacks {}", field.as_str()))?;
+    let criterion = f.criteria[rng.random_range(0..f.criteria.len())].item.clone();
+    let subfield = f.subfields.first().map(|s| s.code.clone());
+    let expires_on = from + Duration::days(rng.random_range(0..=span_days));
+    let passport = format!("P{:08}", rng.random_range(0..100_000_000u32));
+    let email = format!(
+        "{}.{}@example.com",
+        given.to_lowercase().replace('-', ""),
+        ui.as_str().to_lowercase()
+    );
+    Ok(CardRow {
+        birth_date: NaiveDate::from_ymd_opt(
+            rng.random_range(1960..2000),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        )
+        .ok_or_else(|| anyhow!("bad birth date"))?,
+        family_name: family.to_string(),
+        given_name: given.to_string(),
+        chinese_name: None,
+        gender: Some(if female { Gender::F } else { Gender::M }),
+        hk_macau: nationality.is_hk_macau(),
+        nationality,
+        email: Email::parse(&email).map_err(|e| anyhow!(e))?,
+        field,
+        criterion: Some(criterion),
+        subfield,
+        passport_number: Some(PassportNumber::parse(&passport).map_err(|e| anyhow!(e))?),
+        passport_expires_on: Some(add_months_clamped(expires_on, 36)),
+        ui_number: ui,
+        expires_on,
+    })
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Generates `n` synthetic cards whose expiry dates spread from two months ago to three
+/// years ahead, so every filing-window status is represented.
+pub async fn synthetic_cards(
+    store: &Store,
+    catalog: &goldcard_domain::Catalog,
+    n: u64,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let today = taipei_date(now);
+    let mut seen: HashSet<String> = card::Entity::find()
+        .select_only()
+        .column(card::Column::UiNumber)
+        .into_tuple::<String>()
+        .all(store.db())
+        .await?
+        .into_iter()
+        .collect();
+    let pb = bar(n, "cards");
+    let mut batch = Vec::with_capacity(5_000);
+    for _ in 0..n {
+        let ui = loop {
+            let female = rng.random_bool(0.4);
+            let ui = random_ui_number(&mut rng, female);
+            if seen.insert(ui.as_str().to_string()) {
+                break ui;
+            }
+        };
+        batch.push(random_card(&mut rng, today - Duration::days(60), 365 * 3, ui, catalog)?);
+        if batch.len() == 5_000 {
+            cards::import(store.db(), &batch, now).await?;
+            pb.inc(batch.len() as u64);
+            batch.clear();
+        }
+    }
+    cards::import(store.db(), &batch, now).await?;
+    pb.inc(batch.len() as u64);
+    pb.finish();
+    Ok(())
+}
+
+/// The demo accounts: one per role (two reviewers and two officers), sharing a password.
+pub const DEMO_ACCOUNTS: [(&str, Role, &str); 13] = [
+    ("holder", Role::Applicant, "Demo Holder 示範持卡人"),
+    ("employer", Role::Applicant, "Demo Employer 示範雇主"),
+    ("agency", Role::Applicant, "Demo Agency 示範代辦機構"),
+    ("reviewer1", Role::LaborReviewer, "勞動力發展署 審查員一"),
+    ("reviewer2", Role::LaborReviewer, "勞動力發展署 審查員二"),
+    ("labor.supervisor", Role::LaborSupervisor, "勞動力發展署 科長"),
+    ("officer1", Role::ImmigrationOfficer, "移民署 專員一"),
+    ("officer2", Role::ImmigrationOfficer, "移民署 專員二"),
+    ("nia.supervisor", Role::ImmigrationSupervisor, "移民署 科長"),
+    ("helpdesk", Role::Helpdesk, "就業金卡辦公室 客服"),
+    ("cashier", Role::Cashier, "櫃台出納"),
+    ("gateway", Role::PaymentGateway, "Payment gateway"),
+    ("admin", Role::Admin, "System administrator"),
+];
+
+/// What the demo created, to print on first run.
+pub struct DemoSummary {
+    /// The shared demo password.
+    pub password: String,
+    /// Logins and roles.
+    pub accounts: Vec<(String, Role)>,
+    /// Cards created.
+    pub cards: usize,
+    /// Cases created.
+    pub cases: usize,
+}
+
+fn payload(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// Loads the demo: accounts, a few hundred cards around their filing windows (including
+/// the seed guide's F800001196), and cases in every state.
+pub async fn demo(store: &Store, rules: Rules<'_>, now: DateTime<Utc>) -> anyhow::Result<DemoSummary> {
+    let password = format!("demo-{}", hex_token(6));
+    let mut made = Vec::new();
+    for (login, role, name) in DEMO_ACCOUNTS {
+        let has_password = role != Role::PaymentGateway;
+        let a = accounts::create(
+            store.db(),
+            NewAccount {
+                login: Login::parse(login)?,
+                email: Email::parse(&format!("{login}@goldcard.example")).map_err(|e| anyhow!(e))?,
+                display_name: name.to_string(),
+                role,
+                password: has_password.then(|| password.clone()),
+                locale: if role == Role::Applicant { "en" } else { "zh-TW" }.to_string(),
+            },
+            now,
+        )
+        .await
+        .with_context(|| format!("demo account {login}"))?;
+        made.push(a);
+    }
+    let find = |login: &str| {
+        made.iter()
+            .find(|a| a.login == login)
+            .cloned()
+            .ok_or_else(|| anyhow!("no {login}"))
+    };
+    let holder = find("holder")?;
+
+    // cards: the seed guide's example (window open today), then a spread around the windows
+    let today = taipei_date(now);
+    let mut rng = StdRng::seed_from_u64(115);
+    let mut rows = Vec::new();
+    let mut example = random_card(
+        &mut rng,
+        today,
+        0,
+        UiNumber::parse("F800001196").map_err(|e| anyhow!(e))?,
+        &rules.catalogs.catalog,
+    )?;
+    example.expires_on = add_months_clamped(today, 3);
+    example.family_name = "HUNT".into();
+    example.given_name = "ETHAN".into();
+    example.chinese_name = Some("呂測試".into());
+    example.birth_date = NaiveDate::from_ymd_opt(1992, 5, 3).ok_or_else(|| anyhow!("date"))?;
+    example.email = Email::parse("holder@goldcard.example").map_err(|e| anyhow!(e))?;
+    rows.push(example);
+    let mut seen = HashSet::from(["F800001196".to_string()]);
+    while rows.len() < 300 {
+        let female = rng.random_bool(0.4);
+        let ui = random_ui_number(&mut rng, female);
+        if seen.insert(ui.as_str().to_string()) {
+            // from 2 months ago to 8 months ahead: expired, locked, open and not yet open
+            rows.push(random_card(
+                &mut rng,
+                today - Duration::days(60),
+                300,
+                ui,
+                &rules.catalogs.catalog,
+            )?);
+        }
+    }
+    cards::import(store.db(), &rows, now).await?;
+
+    // cases: file on cards whose window is open, then move them along
+    let open_cards = card::Entity::find()
+        .filter(card::Column::ExpiresOn.gt(add_months_clamped(today, 1)))
+        .filter(card::Column::ExpiresOn.lte(add_months_clamped(today, 4)))
+        .filter(card::Column::UiNumber.ne("F800001196"))
+        .order_by_asc(card::Column::Id)
+        .limit(40)
+        .all(store.db())
+        .await?;
+    let script: [&[&str]; 8] = [
+        &[],
+        &["pay"],
+        &["pay", "claim"],
+        &["pay", "claim", "request_supplement"],
+        &["pay", "claim", "approve"],
+        &["pay", "claim", "approve", "claim", "issue"],
+        &["pay", "claim", "reject"],
+        &["withdraw"],
+    ];
+    let mut cases = 0;
+    for (i, c) in open_cards.iter().enumerate() {
+        let steps = script[i % script.len()];
+        let filer = if i % 3 == 0 { find("employer")? } else { holder.clone() };
+        file_and_walk(store, rules, &filer, c, steps, &made, now + Duration::seconds(i as i64)).await?;
+        cases += 1;
+    }
+    Ok(DemoSummary {
+        password,
+        accounts: made
+            .iter()
+            .filter_map(|a| a.role.parse().ok().map(|r| (a.login.clone(), r)))
+            .collect(),
+        cards: rows.len(),
+        cases,
+    })
+}
+
+fn hex_token(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+}
+
+/// The NewCase a holder's card would be filed as (the fee from the seeds' table).
+pub fn new_case_for(
+    card: &card::Model,
+    filer: &account::Model,
+    rules: Rules<'_>,
+    years: u8,
+) -> anyhow::Result<NewCase> {
+    let validity = ValidityYears::new(years).map_err(|e| anyhow!(e))?;
+    let fee = rules.catalogs.fees.extension_fee(validity, card.hk_macau);
+    Ok(NewCase {
+        kind: "extension".into(),
+        card_id: card.id,
+        filer_account_id: filer.id,
+        filer: if filer.login == "employer" { "employer" } else { "self" }.into(),
+        applicant_name: format!("{} {}", card.given_name, card.family_name),
+        applicant_email: card.email.clone(),
+        ui_number: card.ui_number.clone(),
+        passport_number: card.passport_number.clone(),
+        nationality: card.nationality.clone(),
+        field: card.field.clone(),
+        criterion: card.criterion.clone().unwrap_or_else(|| "1".into()),
+        subfield: card.subfield.clone(),
+        hk_macau: card.hk_macau,
+        expedite: false,
+        validity_years: i32::from(years),
+        fee_twd: i32::try_from(fee.0)?,
+        form: json!({
+            "filer": if filer.login == "employer" { "employer" } else { "self" },
+            "ui_number": card.ui_number,
+            "basic": {"family_name": card.family_name, "given_name": card.given_name, "email": card.email,
+                      "nationality": card.nationality},
+            "passport": {"update": false, "number": card.passport_number},
+            "residence": {"validity_years": years},
+            "field": {"field": card.field, "criterion": card.criterion, "subfield": card.subfield},
+        }),
+        documents: vec![],
+    })
+}
+
+async fn file_and_walk(
+    store: &Store,
+    rules: Rules<'_>,
+    filer: &account::Model,
+    card: &card::Model,
+    steps: &[&str],
+    people: &[account::Model],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let new = new_case_for(card, filer, rules, 1 + (card.id % 3) as u8)?;
+    let filed = events::file(
+        store.db(),
+        rules,
+        Actor {
+            account_id: filer.id,
+            role: Role::Applicant,
+        },
+        &new,
+        now,
+    )
+    .await?;
+    let who = |login: &str, role: Role| -> anyhow::Result<Actor> {
+        let a = people
+            .iter()
+            .find(|a| a.login == login)
+            .ok_or_else(|| anyhow!("no {login}"))?;
+        Ok(Actor { account_id: a.id, role })
+    };
+    let mut claims = 0;
+    for (k, step) in steps.iter().enumerate() {
+        let at = now + Duration::minutes(k as i64 + 1);
+        let (actor, body) = match *step {
+            "pay" => (
+                who("cashier", Role::Cashier)?,
+                json!({"amount_twd": new.fee_twd, "receipt_no": format!("DEMO-{}", filed.case_number)}),
+            ),
+            "claim" => {
+                claims += 1;
+                if claims == 1 {
+                    (who("reviewer1", Role::LaborReviewer)?, json!({}))
+                } else {
+                    (who("officer1", Role::ImmigrationOfficer)?, json!({}))
+                }
+            }
+            "request_supplement" => (
+                who("reviewer1", Role::LaborReviewer)?,
+                json!({"items": [{"doc_type": "salary_proof", "note": "請補附最近三個月薪資單 / Payslips for the last three months"}]}),
+            ),
+            "approve" => (who("reviewer1", Role::LaborReviewer)?, json!({})),
+            "issue" => (who("officer1", Role::ImmigrationOfficer)?, json!({})),
+            "reject" => (
+                who("reviewer1", Role::LaborReviewer)?,
+                json!({"grounds": "not_eligible", "reason": "月薪未達新臺幣十六萬元 / Monthly salary below NT$160,000",
+                       "legal_basis": "外國專業人才延攬及僱用法第8條"}),
+            ),
+            "withdraw" => (
+                Actor {
+                    account_id: filer.id,
+                    role: Role::Applicant,
+                },
+                json!({}),
+            ),
+            other => return Err(anyhow!("unknown demo step {other}")),
+        };
+        let p = payload(body);
+        let req = EventRequest {
+            event: step,
+            expected_version: None,
+            payload: &p,
+            reassign_target: None,
+        };
+        events::fire(store.db(), rules, actor, &filed.case_number, req, at)
+            .await
+            .with_context(|| format!("demo case {}: {step}", filed.case_number))?;
+    }
+    Ok(())
+}
+
+/// Files `n` synthetic cases on cards without one, moving them into every state.
+pub async fn synthetic_cases(store: &Store, rules: Rules<'_>, n: u64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let people = staff(store, now).await?;
+    let filer = people
+        .iter()
+        .find(|a| a.role == "applicant")
+        .cloned()
+        .ok_or_else(|| anyhow!("no applicant"))?;
+    let pb = bar(n, "cases");
+    let mut after = 0i64;
+    let mut done = 0u64;
+    let script: [&[&str]; 8] = [
+        &[],
+        &["pay"],
+        &["pay", "claim"],
+        &["pay", "claim", "request_supplement"],
+        &["pay", "claim", "approve"],
+        &["pay", "claim", "approve", "claim", "issue"],
+        &["pay", "claim", "reject"],
+        &["withdraw"],
+    ];
+    while done < n {
+        let page = card::Entity::find()
+            .filter(card::Column::Id.gt(after))
+            .order_by_asc(card::Column::Id)
+            .limit(1000)
+            .all(store.db())
+            .await?;
+        let Some(last) = page.last() else {
+            return Err(anyhow!(
+                "only {done} cards can take a case: generate more cards first (--cards)"
+            ));
+        };
+        after = last.id;
+        for c in page {
+            if done == n {
+                break;
+            }
+            let steps = script[(done % 8) as usize];
+            match file_and_walk(store, rules, &filer, &c, steps, &people, now).await {
+                Ok(()) => {
+                    done += 1;
+                    pb.inc(1);
+                }
+                Err(e) if e.to_string().contains("pending") || format!("{e:?}").contains("ExtensionPending") => {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    pb.finish();
+    Ok(())
+}
+
+/// The staff synthetic cases use: the demo accounts when present, created otherwise.
+async fn staff(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<account::Model>> {
+    let mut out = Vec::new();
+    for (login, role, name) in DEMO_ACCOUNTS {
+        let a = match accounts::find_by_login(store.db(), login).await? {
+            Some(a) => a,
+            None => {
+                accounts::create(
+                    store.db(),
+                    NewAccount {
+                        login: Login::parse(login)?,
+                        email: Email::parse(&format!("{login}@goldcard.example")).map_err(|e| anyhow!(e))?,
+                        display_name: name.to_string(),
+                        role,
+                        password: None,
+                        locale: "zh-TW".into(),
+                    },
+                    now,
+                )
+                .await?
+            }
+        };
+        out.push(a);
+    }
+    Ok(out)
+}

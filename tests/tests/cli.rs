@@ -1,0 +1,233 @@
+//! The `goldcard` command line, run as a process against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use goldcard_tests::{Db, Env, on_both, text};
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn count(env: &Env, table: &str) -> i64 {
+    let db = env.db().await;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn serve_migrates_seeds_and_reports_health(db: Db) {
+    let env = Env::new(db).await;
+    let server = env.serve(&[]).await;
+    let out = server.output();
+    assert!(
+        out.contains("demo accounts"),
+        "first run prints the demo accounts:\n{out}"
+    );
+    assert!(out.contains("reviewer1"), "{out}");
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready: serde_json::Value = client
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+    let home = client.get(&server.base).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("就業金卡"));
+    assert!(server.terminate().success(), "graceful stop on SIGTERM");
+    assert!(count(&env, "cards").await >= 300);
+    assert!(count(&env, "cases").await >= 8);
+
+    // second start on the same database: no demo again, and it comes up
+    let again = env.serve(&[]).await;
+    assert!(!again.output().contains("demo accounts"), "{}", again.output());
+    drop(again);
+}
+
+async fn seed_demo_then_audit_verify_detects_tampering(db: Db) {
+    let env = Env::new(db).await;
+    let out = env.run(&["seed", "--demo"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = env.run(&["audit", "verify"]);
+    let (stdout, _) = text(&out);
+    assert!(
+        out.status.success() && stdout.contains("audit chain intact"),
+        "{stdout}"
+    );
+
+    let conn = env.db().await;
+    conn.execute_unprepared("UPDATE audit_log SET to_state = 'issued' WHERE seq = 2")
+        .await
+        .unwrap();
+    let out = env.run(&["audit", "verify"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success(), "a changed row must fail verification");
+    assert!(
+        stderr.contains("audit chain broken at case 11555") && stderr.contains("row"),
+        "{stderr}"
+    );
+}
+
+async fn cards_import_is_all_or_nothing(db: Db) {
+    let env = Env::new(db).await;
+    assert!(env.run(&["migrate"]).status.success());
+    let bad = env.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on\n\
+         F800001196,1992-05-03,HUNT,ETHAN,US,ethan@example.com,digital,2027-03-01\n\
+         A800000015,1990-01-01,Roe,Rick,US,rick@example.com,digital,2027-03-01\n\
+         A800000014,1990-02-30,Poe,Edgar,GB,edgar@example.com,cooking,2027-03-01\n",
+    )
+    .unwrap();
+    let out = env.run(&["cards", "import", bad.to_str().unwrap()]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("line 3: ui_number"), "{stderr}");
+    assert!(
+        stderr.contains("line 4: birth_date") && stderr.contains("line 4: field"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert_eq!(count(&env, "cards").await, 0);
+
+    let good = env.dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,hk_macau\n\
+         F800001196,1992-05-03,HUNT,ETHAN,US,ethan@example.com,digital,2027-03-01,\n\
+         A800000014,1990-01-01,Chan,Tai Man,HK,chan@example.com,finance,2027-03-01,true\n",
+    )
+    .unwrap();
+    let out = env.run(&["cards", "import", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("imported 2 cards"));
+    assert_eq!(count(&env, "cards").await, 2);
+}
+
+async fn accounts_and_tokens(db: Db) {
+    let env = Env::new(db).await;
+    let out = env.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--login",
+            "reviewer9",
+            "--email",
+            "r9@wda.example",
+            "--role",
+            "labor_reviewer",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = env.run(&["token", "create", "--login", "reviewer9"]);
+    let token = text(&out).0.trim().to_string();
+    assert!(
+        out.status.success() && token.starts_with("gct_") && token.len() == 68,
+        "{token}"
+    );
+    let out = env.run(&[
+        "user",
+        "add",
+        "--login",
+        "reviewer9",
+        "--email",
+        "x@wda.example",
+        "--role",
+        "labor_reviewer",
+    ]);
+    assert!(
+        !out.status.success() && text(&out).1.contains("already exists"),
+        "{:?}",
+        text(&out)
+    );
+    let out = env.run(&[
+        "user",
+        "add",
+        "--login",
+        "x",
+        "--email",
+        "x@wda.example",
+        "--role",
+        "wizard",
+    ]);
+    assert!(
+        !out.status.success() && text(&out).1.contains("unknown role"),
+        "{:?}",
+        text(&out)
+    );
+    let out = env.run(&["token", "create", "--login", "nobody"]);
+    assert!(!out.status.success());
+}
+
+async fn production_refuses_a_frozen_clock_and_demo_data(db: Db) {
+    let mut env = Env::new(db).await;
+    env.set("GOLDCARD_ENV", "production");
+    let out = env.run(&["seed", "--demo"]);
+    assert!(
+        !out.status.success() && text(&out).1.contains("demo data is refused"),
+        "{:?}",
+        text(&out)
+    );
+    env.set("GOLDCARD_NOW", "2026-11-25T00:00:00Z");
+    let out = env.run(&["migrate"]);
+    assert!(
+        !out.status.success() && text(&out).1.contains("GOLDCARD_NOW"),
+        "{:?}",
+        text(&out)
+    );
+}
+
+on_both! {
+    serve => serve_migrates_seeds_and_reports_health;
+    audit => seed_demo_then_audit_verify_detects_tampering;
+    import => cards_import_is_all_or_nothing;
+    users => accounts_and_tokens;
+    production => production_refuses_a_frozen_clock_and_demo_data;
+}
+
+#[test]
+fn workflow_check_names_the_file_and_line() {
+    let env = tokio::runtime::Runtime::new().unwrap().block_on(Env::new(Db::Sqlite));
+    let out = env.run(&["workflow", "check"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("gold-card-extension.toml: ok"));
+
+    let shipped = std::fs::read_to_string(env.dir.path().join("workflows/gold-card-extension.toml")).unwrap();
+    let broken = shipped.replacen(
+        "effects = [\"record_labor_approval\"]",
+        "effects = [\"record_labor_approval\", \"teleport\"]",
+        1,
+    );
+    let line = broken.lines().position(|l| l.contains("teleport")).unwrap() + 1;
+    let file = env.dir.path().join("broken.toml");
+    std::fs::write(&file, broken).unwrap();
+    let out = env.run(&["workflow", "check", file.to_str().unwrap()]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("broken.toml:{line}:")) && stderr.contains("teleport"),
+        "{stderr}"
+    );
+
+    let dot = text(&env.run(&["workflow", "graph", "gold-card-extension"])).0;
+    assert!(
+        dot.starts_with("digraph") && dot.contains("labor_review -> immigration_review"),
+        "{dot}"
+    );
+    let svg = text(&env.run(&["workflow", "graph", "gold-card-extension", "--format", "svg"])).0;
+    assert!(
+        svg.contains("<svg") && svg.contains("immigration_review"),
+        "{}",
+        &svg[..svg.len().min(200)]
+    );
+}
