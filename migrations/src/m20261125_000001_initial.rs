@@ -159,7 +159,10 @@ impl MigrationTrait for Migration {
                 .col(text_null("legal_basis"))
                 .col(date_null("new_expires_on"))
                 .col(text("form"))
+                // the audit chain's length and last hash: a deleted last row is detectable, and
+                // a transition computes its row's hash from the case it read, without a query
                 .col(big_integer("audit_seq").default(0))
+                .col(string("audit_head").default(""))
                 .col(timestamp_with_time_zone("filed_at"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .foreign_key(&mut fk("cases", "card_id", "cards"))
@@ -253,9 +256,11 @@ impl MigrationTrait for Migration {
                 .col(string_uniq("dedupe_key"))
                 .col(big_integer_null("case_id"))
                 .col(string("template"))
-                .col(string("recipient_email"))
+                // an account's address and language are read when the mail is sent; rows
+                // for addresses without an account carry them here
                 .col(big_integer_null("recipient_account_id"))
-                .col(string("locale"))
+                .col(string_null("recipient_email"))
+                .col(string_null("locale"))
                 .col(text("payload"))
                 .col(string("status"))
                 .col(integer("attempts").default(0))

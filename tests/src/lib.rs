@@ -144,20 +144,22 @@ impl Env {
         cmd.env("GOLDCARD_BIND", "127.0.0.1:0")
             .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
             .stderr(Stdio::from(std::fs::File::create(log.with_extension("err")).unwrap()));
-        let child = cmd.spawn().unwrap();
+        // owned by a Server from the start, so that it is killed and reaped on every path
+        let mut server = Server {
+            child: cmd.spawn().unwrap(),
+            base: String::new(),
+            log,
+        };
         let start = Instant::now();
         loop {
-            let out = std::fs::read_to_string(&log).unwrap_or_default();
+            let out = std::fs::read_to_string(&server.log).unwrap_or_default();
             if let Some(addr) = out.lines().find_map(|l| l.split("listening on http://").nth(1)) {
                 let addr = addr.split_whitespace().next().unwrap().to_string();
-                return Server {
-                    child,
-                    base: format!("http://{addr}"),
-                    log,
-                };
+                server.base = format!("http://{addr}");
+                return server;
             }
             if start.elapsed() > Duration::from_secs(60) {
-                let err = std::fs::read_to_string(log.with_extension("err")).unwrap_or_default();
+                let err = std::fs::read_to_string(server.log.with_extension("err")).unwrap_or_default();
                 panic!("goldcard serve did not start:\n{out}\n{err}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

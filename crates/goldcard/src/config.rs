@@ -154,10 +154,10 @@ mod tests {
             &[("GOLDCARD_ENV", "production"), ("GOLDCARD_NOW", "2026-01-01T00:00:00Z")],
             FileConfig::default(),
         );
-        assert!(err.unwrap_err().to_string().contains("GOLDCARD_NOW"));
+        assert!(err.expect_err("refused").to_string().contains("GOLDCARD_NOW"));
         let err = with(&[("GOLDCARD_NOW", "yesterday")], FileConfig::default());
-        assert!(err.unwrap_err().to_string().contains("GOLDCARD_NOW"));
+        assert!(err.expect_err("refused").to_string().contains("GOLDCARD_NOW"));
         let err = with(&[("GOLDCARD_ENV", "staging")], FileConfig::default());
-        assert!(err.unwrap_err().to_string().contains("GOLDCARD_ENV"));
+        assert!(err.expect_err("refused").to_string().contains("GOLDCARD_ENV"));
     }
 }

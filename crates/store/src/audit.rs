@@ -28,8 +28,8 @@ pub fn digest(text: &str) -> String {
 pub struct ChainLink<'a> {
     /// The previous row's hash (or [`GENESIS`]).
     pub prev_hash: &'a str,
-    /// The case.
-    pub case_id: i64,
+    /// The case's number (known before its row exists).
+    pub case_number: &'a str,
     /// 1-based position in the case's chain.
     pub seq: i64,
     /// The event.
@@ -54,7 +54,7 @@ impl ChainLink<'_> {
         let mut h = Sha256::new();
         for part in [
             self.prev_hash,
-            &self.case_id.to_string(),
+            self.case_number,
             &self.seq.to_string(),
             self.event,
             self.from_state.unwrap_or("-"),
@@ -70,10 +70,10 @@ impl ChainLink<'_> {
         hex::encode(h.finalize())
     }
 
-    fn of(row: &audit_log::Model) -> ChainLink<'_> {
+    fn of<'a>(row: &'a audit_log::Model, case_number: &'a str) -> ChainLink<'a> {
         ChainLink {
             prev_hash: &row.prev_hash,
-            case_id: row.case_id,
+            case_number,
             seq: row.seq,
             event: &row.event,
             from_state: row.from_state.as_deref(),
@@ -115,12 +115,13 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, StoreErr
     let mut report = VerifyReport::default();
     let mut after = 0i64;
     loop {
-        let page: Vec<(i64, String, String, i64)> = cases::Entity::find()
+        let page: Vec<(i64, String, String, i64, String)> = cases::Entity::find()
             .select_only()
             .column(cases::Column::Id)
             .column(cases::Column::CaseNumber)
             .column(cases::Column::State)
             .column(cases::Column::AuditSeq)
+            .column(cases::Column::AuditHead)
             .filter(cases::Column::Id.gt(after))
             .order_by_asc(cases::Column::Id)
             .limit(PAGE)
@@ -137,7 +138,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, StoreErr
             .all(db)
             .await?;
         let mut rows = rows.into_iter().peekable();
-        for (case_id, case_number, state, audit_seq) in page {
+        for (case_id, case_number, state, audit_seq, audit_head) in page {
             report.cases += 1;
             let mut prev = GENESIS.to_string();
             let mut expected_seq = 1i64;
@@ -161,7 +162,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, StoreErr
                     report.first_break = Some(broken("payload was changed".to_string()));
                     return Ok(report);
                 }
-                let hash = ChainLink::of(&row).hash();
+                let hash = ChainLink::of(&row, &case_number).hash();
                 if hash != row.hash {
                     report.first_break = Some(broken("row content does not match its hash".to_string()));
                     return Ok(report);
@@ -176,6 +177,14 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> Result<VerifyReport, StoreErr
                     case_number,
                     seq: found + 1,
                     problem: format!("the case has {audit_seq} audit rows but the chain ends at {found}"),
+                });
+                return Ok(report);
+            }
+            if found > 0 && prev != audit_head {
+                report.first_break = Some(Break {
+                    case_number,
+                    seq: found,
+                    problem: "the case's recorded chain head is not its last audit row".to_string(),
                 });
                 return Ok(report);
             }
@@ -201,7 +210,7 @@ mod tests {
     fn link(prev: &str) -> ChainLink<'_> {
         ChainLink {
             prev_hash: prev,
-            case_id: 7,
+            case_number: "115550000007",
             seq: 1,
             event: "file",
             from_state: None,
@@ -223,7 +232,10 @@ mod tests {
         assert_eq!(h, link(GENESIS).hash(), "deterministic");
         let variants = [
             ChainLink { prev_hash: "1", ..base },
-            ChainLink { case_id: 8, ..base },
+            ChainLink {
+                case_number: "115550000008",
+                ..base
+            },
             ChainLink { seq: 2, ..base },
             ChainLink { event: "pay", ..base },
             ChainLink {

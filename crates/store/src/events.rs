@@ -70,11 +70,7 @@ pub async fn fire(
         .await?
         .ok_or_else(|| FireError::CaseNotFound(case_number.to_string()))?;
     let decision = rules.workflow.decide(&facts, &actor, &request, &rules.env(now))?;
-    let subject = Subject::Existing {
-        case_id: row.id,
-        version: facts.version,
-    };
-    Ok(apply(db, rules.workflow, subject, &decision, now).await?)
+    Ok(apply(db, rules.workflow, Subject::of(&row), &decision, now).await?)
 }
 
 /// Creates a case (the definition's create event) from a validated filing.

@@ -72,15 +72,34 @@ pub struct NewCase {
 /// What the transition applies to.
 #[derive(Debug, Clone, Copy)]
 pub enum Subject<'a> {
-    /// An existing case, at the version the decision was made on.
+    /// An existing case, as it was read when the decision was made.
     Existing {
         /// `cases.id`.
         case_id: i64,
+        /// Its number.
+        case_number: &'a str,
         /// The version read before deciding.
         version: i64,
+        /// The audit chain's length then.
+        audit_seq: i64,
+        /// The audit chain's last hash then.
+        audit_head: &'a str,
     },
     /// A case to create.
     New(&'a NewCase),
+}
+
+impl<'a> Subject<'a> {
+    /// The subject for a case row as read.
+    pub fn of(row: &'a cases::Model) -> Subject<'a> {
+        Subject::Existing {
+            case_id: row.id,
+            case_number: &row.case_number,
+            version: row.version,
+            audit_seq: row.audit_seq,
+            audit_head: &row.audit_head,
+        }
+    }
 }
 
 /// The result of an applied transition.
@@ -96,8 +115,68 @@ pub struct Applied {
     pub version: i64,
     /// The audit row's position in the case's chain.
     pub audit_seq: i64,
+    /// The audit chain's new head.
+    pub audit_head: String,
     /// Outbox rows written.
     pub notifications: usize,
+}
+
+/// The audit row of a transition, computed before anything is written.
+struct AuditRow<'a> {
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+    payload: String,
+    payload_digest: String,
+    decision: &'a Decision,
+    at: DateTime<Utc>,
+}
+
+impl<'a> AuditRow<'a> {
+    fn new(case_number: &str, seq: i64, prev_hash: &str, decision: &'a Decision, at: DateTime<Utc>) -> AuditRow<'a> {
+        let payload = Value::Object(decision.payload.clone()).to_string();
+        let payload_digest = digest(&payload);
+        let hash = ChainLink {
+            prev_hash,
+            case_number,
+            seq,
+            event: &decision.event,
+            from_state: decision.from.as_deref(),
+            to_state: &decision.to,
+            actor_id: decision.actor.account_id,
+            actor_role: decision.actor.role.as_str(),
+            at,
+            payload_digest: &payload_digest,
+        }
+        .hash();
+        AuditRow {
+            seq,
+            prev_hash: prev_hash.to_string(),
+            hash,
+            payload,
+            payload_digest,
+            decision,
+            at,
+        }
+    }
+
+    fn into_model(self, case_id: i64) -> audit_log::ActiveModel {
+        audit_log::ActiveModel {
+            id: NotSet,
+            case_id: Set(case_id),
+            seq: Set(self.seq),
+            event: Set(self.decision.event.clone()),
+            from_state: Set(self.decision.from.clone()),
+            to_state: Set(self.decision.to.clone()),
+            actor_id: Set(self.decision.actor.account_id),
+            actor_role: Set(self.decision.actor.role.as_str().to_string()),
+            at: Set(self.at),
+            payload: Set(self.payload),
+            payload_digest: Set(self.payload_digest),
+            prev_hash: Set(self.prev_hash),
+            hash: Set(self.hash),
+        }
+    }
 }
 
 /// Applies `decision` to `subject` atomically; see the module documentation.
@@ -110,61 +189,30 @@ pub async fn apply(
 ) -> Result<Applied, StoreError> {
     let now = audit_time(now);
     let txn = db.begin().await?;
-    let case = match subject {
-        Subject::Existing { case_id, version } => update_case(&txn, workflow, case_id, version, decision, now).await?,
-        Subject::New(new) => insert_case(&txn, workflow, new, decision, now).await?,
+    let (case, audit) = match subject {
+        Subject::Existing {
+            case_id,
+            case_number,
+            version,
+            audit_seq,
+            audit_head,
+        } => {
+            let prev = if audit_seq == 0 { GENESIS } else { audit_head };
+            let audit = AuditRow::new(case_number, audit_seq + 1, prev, decision, now);
+            let case = update_case(&txn, workflow, case_id, version, audit_seq, &audit, now).await?;
+            (case, audit)
+        }
+        Subject::New(new) => {
+            let number = next_case_number(&txn, &workflow.case_type, now).await?;
+            let audit = AuditRow::new(number.as_str(), 1, GENESIS, decision, now);
+            let case = insert_case(&txn, workflow, number.as_str(), new, &audit, now).await?;
+            (case, audit)
+        }
     };
-
-    // the audit row, chained to the case's previous one (the row lock taken by the update
-    // above orders concurrent writers)
-    let seq = case.audit_seq;
-    let prev_hash = if seq == 1 {
-        GENESIS.to_string()
-    } else {
-        audit_log::Entity::find()
-            .select_only()
-            .column(audit_log::Column::Hash)
-            .filter(audit_log::Column::CaseId.eq(case.id))
-            .filter(audit_log::Column::Seq.eq(seq - 1))
-            .into_tuple::<String>()
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("case {}: audit row {} is missing", case.case_number, seq - 1))
-            })?
-    };
-    let payload = Value::Object(decision.payload.clone()).to_string();
-    let payload_digest = digest(&payload);
-    let link = ChainLink {
-        prev_hash: &prev_hash,
-        case_id: case.id,
-        seq,
-        event: &decision.event,
-        from_state: decision.from.as_deref(),
-        to_state: &decision.to,
-        actor_id: decision.actor.account_id,
-        actor_role: decision.actor.role.as_str(),
-        at: now,
-        payload_digest: &payload_digest,
-    };
-    let hash = link.hash();
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        id: NotSet,
-        case_id: Set(case.id),
-        seq: Set(seq),
-        event: Set(decision.event.clone()),
-        from_state: Set(decision.from.clone()),
-        to_state: Set(decision.to.clone()),
-        actor_id: Set(decision.actor.account_id),
-        actor_role: Set(decision.actor.role.as_str().to_string()),
-        at: Set(now),
-        payload: Set(payload),
-        payload_digest: Set(payload_digest),
-        prev_hash: Set(prev_hash),
-        hash: Set(hash),
-    })
-    .exec_without_returning(&txn)
-    .await?;
+    let (seq, head) = (audit.seq, audit.hash.clone());
+    audit_log::Entity::insert(audit.into_model(case.id))
+        .exec_without_returning(&txn)
+        .await?;
 
     for change in &decision.changes {
         if let Change::ExtendCard { new_expires_on } = change {
@@ -180,6 +228,7 @@ pub async fn apply(
         state: case.state,
         version: case.version,
         audit_seq: seq,
+        audit_head: head,
         notifications,
     })
 }
@@ -190,14 +239,17 @@ async fn update_case<C: ConnectionTrait>(
     workflow: &Workflow,
     case_id: i64,
     version: i64,
-    decision: &Decision,
+    audit_seq: i64,
+    audit: &AuditRow<'_>,
     now: DateTime<Utc>,
 ) -> Result<cases::Model, StoreError> {
     use cases::Column as C;
+    let decision = audit.decision;
     let mut update = cases::Entity::update_many()
         .col_expr(C::State, Expr::value(decision.to.clone()))
         .col_expr(C::Version, Expr::col(C::Version).add(1))
-        .col_expr(C::AuditSeq, Expr::col(C::AuditSeq).add(1))
+        .col_expr(C::AuditSeq, Expr::value(audit.seq))
+        .col_expr(C::AuditHead, Expr::value(audit.hash.clone()))
         .col_expr(C::UpdatedAt, Expr::value(now));
     let terminal = workflow
         .state_id(&decision.to)
@@ -270,9 +322,11 @@ async fn update_case<C: ConnectionTrait>(
     let rows = update
         .filter(C::Id.eq(case_id))
         .filter(C::Version.eq(version))
+        // the chain head the row's hash was computed from is still the case's head
+        .filter(C::AuditSeq.eq(audit_seq))
         .exec_with_returning(txn)
         .await
-        .map_err(|e| classify(e))?;
+        .map_err(classify)?;
     match rows.into_iter().next() {
         Some(case) => Ok(case),
         None => {
@@ -347,11 +401,12 @@ async fn next_case_number<C: ConnectionTrait>(
 async fn insert_case<C: ConnectionTrait>(
     txn: &C,
     workflow: &Workflow,
+    number: &str,
     new: &NewCase,
-    decision: &Decision,
+    audit: &AuditRow<'_>,
     now: DateTime<Utc>,
 ) -> Result<cases::Model, StoreError> {
-    let number = next_case_number(txn, &workflow.case_type, now).await?;
+    let decision = audit.decision;
     let (sla_due_on, sla_paused_remaining) = match decision.sla {
         SlaChange::Start { due_on } | SlaChange::Resume { due_on } => (Some(due_on), None),
         SlaChange::Pause { remaining } => (None, Some(remaining)),
@@ -359,7 +414,7 @@ async fn insert_case<C: ConnectionTrait>(
     };
     let row = cases::ActiveModel {
         id: NotSet,
-        case_number: Set(number.as_str().to_string()),
+        case_number: Set(number.to_string()),
         workflow: Set(workflow.name.clone()),
         kind: Set(new.kind.clone()),
         state: Set(decision.to.clone()),
@@ -399,7 +454,8 @@ async fn insert_case<C: ConnectionTrait>(
         legal_basis: Set(None),
         new_expires_on: Set(None),
         form: Set(new.form.to_string()),
-        audit_seq: Set(1),
+        audit_seq: Set(audit.seq),
+        audit_head: Set(audit.hash.clone()),
         filed_at: Set(now),
         updated_at: Set(now),
     };
@@ -453,26 +509,10 @@ async fn extend_card<C: ConnectionTrait>(
     Ok(())
 }
 
-struct Addressee {
-    account_id: Option<i64>,
-    email: String,
-    locale: String,
-}
-
-async fn account_addressee<C: ConnectionTrait>(txn: &C, id: i64) -> Result<Option<Addressee>, StoreError> {
-    Ok(accounts::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .filter(|a| a.active)
-        .map(|a| Addressee {
-            account_id: Some(a.id),
-            email: a.email,
-            locale: a.locale,
-        }))
-}
-
-/// Resolves each notification's recipients and writes one outbox row per recipient. The
-/// dedupe key (case, audit position, template, address) makes a retried write a no-op.
+/// Writes one outbox row per notification and recipient account. The address and language
+/// are the account's at sending time (the dispatcher reads them), so no query is needed
+/// here but for supervisors. The dedupe key (case, audit position, template, account)
+/// makes a retried write a no-op.
 async fn write_outbox<C: ConnectionTrait>(
     txn: &C,
     workflow: &Workflow,
@@ -483,22 +523,19 @@ async fn write_outbox<C: ConnectionTrait>(
     if decision.notifications.is_empty() {
         return Ok(0);
     }
-    let vars = template_vars(case, decision);
+    let vars = template_vars(case, decision).to_string();
     let mut rows = Vec::new();
     for n in &decision.notifications {
-        let addressees = match n.recipient {
-            Recipient::Applicant => account_addressee(txn, case.filer_account_id)
-                .await?
-                .into_iter()
-                .collect(),
-            Recipient::Assignee => match case.assignee_id {
-                Some(id) => account_addressee(txn, id).await?.into_iter().collect(),
-                None => Vec::new(),
-            },
+        let recipients: Vec<i64> = match n.recipient {
+            Recipient::Applicant => vec![case.filer_account_id],
+            Recipient::Assignee => case.assignee_id.into_iter().collect(),
             Recipient::Supervisors => supervisors(txn, workflow, case).await?,
         };
-        for a in addressees {
-            let dedupe_key = format!("case:{}:{}:{}:{}", case.id, case.audit_seq, n.template, a.email);
+        for account_id in recipients {
+            let dedupe_key = format!(
+                "case:{}:{}:{}:account:{account_id}",
+                case.id, case.audit_seq, n.template
+            );
             let message_id = format!(
                 "<{}@goldcard>",
                 &hex::encode(Sha256::digest(dedupe_key.as_bytes()))[..40]
@@ -509,10 +546,10 @@ async fn write_outbox<C: ConnectionTrait>(
                 dedupe_key: Set(dedupe_key),
                 case_id: Set(Some(case.id)),
                 template: Set(n.template.clone()),
-                recipient_email: Set(a.email),
-                recipient_account_id: Set(a.account_id),
-                locale: Set(a.locale),
-                payload: Set(vars.to_string()),
+                recipient_account_id: Set(Some(account_id)),
+                recipient_email: Set(None),
+                locale: Set(None),
+                payload: Set(vars.clone()),
                 status: Set("pending".to_string()),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
@@ -532,11 +569,12 @@ async fn write_outbox<C: ConnectionTrait>(
     Ok(count)
 }
 
+/// The active supervisors of the agency owning the case's state.
 async fn supervisors<C: ConnectionTrait>(
     txn: &C,
     workflow: &Workflow,
     case: &cases::Model,
-) -> Result<Vec<Addressee>, StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     let state_agency = workflow
         .state_id(&case.state)
         .and_then(|s| match &workflow.state(s).agency {
@@ -550,17 +588,13 @@ async fn supervisors<C: ConnectionTrait>(
         .map(|r| r.role.as_str().to_string())
         .collect();
     Ok(accounts::Entity::find()
+        .select_only()
+        .column(accounts::Column::Id)
         .filter(accounts::Column::Role.is_in(roles))
         .filter(accounts::Column::Active.eq(true))
+        .into_tuple()
         .all(txn)
-        .await?
-        .into_iter()
-        .map(|a| Addressee {
-            account_id: Some(a.id),
-            email: a.email,
-            locale: a.locale,
-        })
-        .collect())
+        .await?)
 }
 
 /// What the mail templates may show.

@@ -255,25 +255,24 @@ async fn the_whole_lifecycle_is_written_atomically_and_verifies(db: TestDb) {
 
     let report = audit::verify(db.store.db()).await.unwrap();
     assert_eq!((report.cases, report.rows, report.first_break), (1, 8, None));
-    let templates: Vec<String> = outbox::Entity::find()
+    let templates: Vec<(String, Option<i64>)> = outbox::Entity::find()
         .filter(outbox::Column::CaseId.eq(case.id))
         .all(db.store.db())
         .await
         .unwrap()
         .into_iter()
-        .map(|r| format!("{}->{}", r.template, r.recipient_email))
+        .map(|r| (r.template, r.recipient_account_id))
         .collect();
-    assert_eq!(
-        templates,
-        [
-            "case_received->holder@example.tw",
-            "payment_received->holder@example.tw",
-            "supplement_requested->holder@example.tw",
-            "supplement_received->holder@example.tw",
-            "supplement_received_officer->reviewer@example.tw",
-            "issued->holder@example.tw",
-        ]
-    );
+    let (holder, reviewer) = (Some(p.applicant.id), Some(p.reviewer.id));
+    let expected = [
+        ("case_received", holder),
+        ("payment_received", holder),
+        ("supplement_requested", holder),
+        ("supplement_received", holder),
+        ("supplement_received_officer", reviewer),
+        ("issued", holder),
+    ];
+    assert_eq!(templates, expected.map(|(t, a)| (t.to_string(), a)));
 }
 
 async fn a_stale_version_loses_and_writes_nothing(db: TestDb) {
@@ -331,29 +330,10 @@ async fn a_stale_version_loses_and_writes_nothing(db: TestDb) {
             &db.rules().env(now()),
         )
         .unwrap();
-    apply(
-        db.store.db(),
-        &db.workflow,
-        Subject::Existing {
-            case_id: filed.case_id,
-            version: 1,
-        },
-        &decision,
-        now(),
-    )
-    .await
-    .unwrap();
-    let again = apply(
-        db.store.db(),
-        &db.workflow,
-        Subject::Existing {
-            case_id: filed.case_id,
-            version: 1,
-        },
-        &decision,
-        now(),
-    )
-    .await;
+    apply(db.store.db(), &db.workflow, Subject::of(&loaded.row), &decision, now())
+        .await
+        .unwrap();
+    let again = apply(db.store.db(), &db.workflow, Subject::of(&loaded.row), &decision, now()).await;
     assert!(
         matches!(again, Err(StoreError::VersionConflict { expected: 1, actual: 2 })),
         "{again:?}"

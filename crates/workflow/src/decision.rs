@@ -357,7 +357,13 @@ fn forbidden(message: impl Into<String>) -> Refusal {
 
 impl Workflow {
     /// Decides whether `actor` may fire `request` on `case` now, and what it does.
-    pub fn decide(&self, case: &CaseFacts, actor: &Actor, request: &EventRequest<'_>, env: &Env<'_>) -> Result<Decision, Refusal> {
+    pub fn decide(
+        &self,
+        case: &CaseFacts,
+        actor: &Actor,
+        request: &EventRequest<'_>,
+        env: &Env<'_>,
+    ) -> Result<Decision, Refusal> {
         let Some(from) = self.state_id(&case.state) else {
             return Err(Refusal::InvalidTransition {
                 message: format!("the case is in state `{}`, unknown to {}", case.state, self.name),
@@ -432,7 +438,13 @@ impl Workflow {
     }
 
     /// Decides the creation of a case by `actor` (the definition's `create` event).
-    pub fn decide_create(&self, actor: &Actor, hk_macau: bool, payload: &Map<String, Value>, env: &Env<'_>) -> Result<Decision, Refusal> {
+    pub fn decide_create(
+        &self,
+        actor: &Actor,
+        hk_macau: bool,
+        payload: &Map<String, Value>,
+        env: &Env<'_>,
+    ) -> Result<Decision, Refusal> {
         let Some(edge) = self.create_edge() else {
             return Err(Refusal::InvalidTransition {
                 message: format!("{} has no event that creates a case", self.name),
@@ -486,9 +498,19 @@ impl Workflow {
         })
     }
 
-    fn check_actor(&self, edge: &Edge, from: StateId, case: &CaseFacts, actor: &Actor, event: &str) -> Result<(), Refusal> {
+    fn check_actor(
+        &self,
+        edge: &Edge,
+        from: StateId,
+        case: &CaseFacts,
+        actor: &Actor,
+        event: &str,
+    ) -> Result<(), Refusal> {
         if !edge.roles.contains(&actor.role) {
-            return Err(forbidden(format!("a {} may not {} a case in state `{}`", actor.role, event, case.state)));
+            return Err(forbidden(format!(
+                "a {} may not {} a case in state `{}`",
+                actor.role, event, case.state
+            )));
         }
         let role_def = self.role(actor.role);
         let supervisor = role_def.is_some_and(|r| r.supervisor);
@@ -530,7 +552,9 @@ impl Workflow {
                     && let Some(rem) = case.sla_paused_remaining
                 {
                     SlaChange::Resume {
-                        due_on: env.calendar.add_working_days(env.today, u32::try_from(rem.max(0)).unwrap_or(0)),
+                        due_on: env
+                            .calendar
+                            .add_working_days(env.today, u32::try_from(rem.max(0)).unwrap_or(0)),
                     }
                 } else {
                     self.start(phase, case, env)
@@ -545,7 +569,9 @@ impl Workflow {
 
     fn start(&self, phase: usize, case: &CaseFacts, env: &Env<'_>) -> SlaChange {
         SlaChange::Start {
-            due_on: env.calendar.add_working_days(env.today, self.sla[phase].days_for(case.hk_macau)),
+            due_on: env
+                .calendar
+                .add_working_days(env.today, self.sla[phase].days_for(case.hk_macau)),
         }
     }
 }

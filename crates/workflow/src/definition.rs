@@ -531,7 +531,14 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
                     }
                     states[sid].sla_phase = Some(i);
                 }
-                None => p.span(st, format!("SLA phase `{}`: unknown state `{}`", phase.phase.get_ref(), st.get_ref())),
+                None => p.span(
+                    st,
+                    format!(
+                        "SLA phase `{}`: unknown state `{}`",
+                        phase.phase.get_ref(),
+                        st.get_ref()
+                    ),
+                ),
             }
         }
         sla.push(SlaPhase {
@@ -550,7 +557,10 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
         let mut from = Vec::new();
         if ev.create {
             if !ev.from.is_empty() {
-                p.span(&ev.name, format!("event `{event}` creates a case and cannot have `from`"));
+                p.span(
+                    &ev.name,
+                    format!("event `{event}` creates a case and cannot have `from`"),
+                );
             }
         } else if ev.from.is_empty() {
             p.span(&ev.name, format!("event `{event}` needs `from` states"));
@@ -580,8 +590,11 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
                 }
             },
         };
-        if ev.create && to == Target::Return || ev.create && to == Target::Same {
-            p.span(&ev.to, format!("event `{event}` creates a case: `to` must name a state"));
+        if ev.create && matches!(to, Target::Return | Target::Same) {
+            p.span(
+                &ev.to,
+                format!("event `{event}` creates a case: `to` must name a state"),
+            );
         }
         let mut roles_of_edge = Vec::new();
         if ev.roles.is_empty() {
@@ -590,7 +603,10 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
         for r in &ev.roles {
             match r.get_ref().parse::<Role>() {
                 Ok(role) if roles.iter().any(|d| d.role == role) => roles_of_edge.push(role),
-                Ok(role) => p.span(r, format!("event `{event}`: role `{role}` is not declared in [[roles]]")),
+                Ok(role) => p.span(
+                    r,
+                    format!("event `{event}`: role `{role}` is not declared in [[roles]]"),
+                ),
                 Err(e) => p.span(r, format!("event `{event}`: {e}")),
             }
         }
@@ -600,7 +616,10 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
             Some("assignee") => ActorRule::Assignee,
             Some(other) => {
                 if let Some(a) = &ev.actor {
-                    p.span(a, format!("event `{event}`: unknown actor rule `{other}` (any, filer, assignee)"));
+                    p.span(
+                        a,
+                        format!("event `{event}`: unknown actor rule `{other}` (any, filer, assignee)"),
+                    );
                 }
                 ActorRule::Any
             }
@@ -611,7 +630,10 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
             Some("assigned") => Some(Condition::Assigned),
             Some(other) => {
                 if let Some(w) = &ev.when {
-                    p.span(w, format!("event `{event}`: unknown condition `{other}` (unassigned, assigned)"));
+                    p.span(
+                        w,
+                        format!("event `{event}`: unknown condition `{other}` (unassigned, assigned)"),
+                    );
                 }
                 None
             }
@@ -652,7 +674,10 @@ fn compile(raw: RawDefinition, registry: &Registry, p: &mut Problems<'_>) -> Opt
                 "assignee" => Recipient::Assignee,
                 "supervisors" => Recipient::Supervisors,
                 other => {
-                    p.span(&n.to, format!("event `{event}`: unknown recipient `{other}` (applicant, assignee, supervisors)"));
+                    p.span(
+                        &n.to,
+                        format!("event `{event}`: unknown recipient `{other}` (applicant, assignee, supervisors)"),
+                    );
                     continue;
                 }
             };
@@ -719,7 +744,13 @@ fn check_graph(w: &Workflow, raw_states: &[RawState], p: &mut Problems<'_>) {
     }
     for (i, state) in w.states.iter().enumerate() {
         if !reached[i] {
-            p.span(&raw_states[i].name, format!("state `{}` is unreachable from `{}`", state.name, w.states[w.initial].name));
+            p.span(
+                &raw_states[i].name,
+                format!(
+                    "state `{}` is unreachable from `{}`",
+                    state.name, w.states[w.initial].name
+                ),
+            );
         }
         if !state.terminal {
             let way_out = w
@@ -728,11 +759,20 @@ fn check_graph(w: &Workflow, raw_states: &[RawState], p: &mut Problems<'_>) {
                 .filter(|e| e.from.contains(&i))
                 .any(|e| w.targets(e, i).iter().any(|t| *t != i));
             if !way_out {
-                p.span(&raw_states[i].name, format!("state `{}` is not terminal but no event leaves it", state.name));
+                p.span(
+                    &raw_states[i].name,
+                    format!("state `{}` is not terminal but no event leaves it", state.name),
+                );
             }
         }
         if state.agency == Some(AgencyRef::ReturnState) && w.return_states(i).is_empty() {
-            p.span(&raw_states[i].name, format!("state `{}` takes the agency of the state it returns to, but nothing enters it", state.name));
+            p.span(
+                &raw_states[i].name,
+                format!(
+                    "state `{}` takes the agency of the state it returns to, but nothing enters it",
+                    state.name
+                ),
+            );
         }
     }
 }

@@ -51,18 +51,37 @@ impl Registry {
         r.add_guard("supplement_past_due", &[], supplement_past_due);
         r.add_guard("not_labor_approver", &[], not_labor_approver);
 
-        r.add_effect("record_payment", &["receipt_no", "amount_twd", "paid_at"], record_payment);
+        r.add_effect(
+            "record_payment",
+            &["receipt_no", "amount_twd", "paid_at"],
+            record_payment,
+        );
         r.add_effect("record_withdrawal", &["reason"], record_withdrawal);
-        r.add_effect("assign_to_actor", &[], |c| Ok(vec![Change::AssignTo(c.actor.account_id)]));
+        r.add_effect("assign_to_actor", &[], |c| {
+            Ok(vec![Change::AssignTo(c.actor.account_id)])
+        });
         r.add_effect("open_supplement", &["items", "abroad", "due_on"], open_supplement);
         r.add_effect("close_supplement", &[], |_| Ok(vec![Change::CloseSupplement]));
-        r.add_effect("mark_supplement_overdue", &[], |_| Ok(vec![Change::MarkSupplementOverdue]));
-        r.add_effect("record_labor_approval", &[], |c| {
-            Ok(vec![Change::RecordLaborApprover(c.actor.account_id), Change::ClearAssignee])
+        r.add_effect("mark_supplement_overdue", &[], |_| {
+            Ok(vec![Change::MarkSupplementOverdue])
         });
-        r.add_effect("record_rejection", &["grounds", "reason", "legal_basis"], record_rejection);
+        r.add_effect("record_labor_approval", &[], |c| {
+            Ok(vec![
+                Change::RecordLaborApprover(c.actor.account_id),
+                Change::ClearAssignee,
+            ])
+        });
+        r.add_effect(
+            "record_rejection",
+            &["grounds", "reason", "legal_basis"],
+            record_rejection,
+        );
         r.add_effect("record_consultation", &["authority"], record_consultation);
-        r.add_effect("record_consultation_answer", &["opinion", "document_id"], record_consultation_answer);
+        r.add_effect(
+            "record_consultation_answer",
+            &["opinion", "document_id"],
+            record_consultation_answer,
+        );
         r.add_effect("extend_card", &[], |c| {
             Ok(vec![Change::ExtendCard {
                 new_expires_on: new_expiry(c.case.card_expires_on, c.case.validity_years),
@@ -74,12 +93,14 @@ impl Registry {
 
     /// Registers (or replaces) a guard.
     pub fn add_guard(&mut self, name: &str, payload_fields: &'static [&'static str], check: GuardFn) {
-        self.guards.insert(name.to_string(), GuardSpec { check, payload_fields });
+        self.guards
+            .insert(name.to_string(), GuardSpec { check, payload_fields });
     }
 
     /// Registers (or replaces) an effect.
     pub fn add_effect(&mut self, name: &str, payload_fields: &'static [&'static str], apply: EffectFn) {
-        self.effects.insert(name.to_string(), EffectSpec { apply, payload_fields });
+        self.effects
+            .insert(name.to_string(), EffectSpec { apply, payload_fields });
     }
 
     /// The guard with this name.
@@ -124,7 +145,11 @@ fn optional_text(c: &Context<'_>, field: &str, errors: &mut Vec<FieldError>) -> 
             if s.is_empty() {
                 None
             } else if s.chars().count() > MAX_TEXT {
-                errors.push(field_error(field, "too_long", format!("`{field}` is longer than {MAX_TEXT} characters")));
+                errors.push(field_error(
+                    field,
+                    "too_long",
+                    format!("`{field}` is longer than {MAX_TEXT} characters"),
+                ));
                 None
             } else {
                 Some(s.to_string())
@@ -146,7 +171,10 @@ fn done(changes: Vec<Change>, errors: Vec<FieldError>) -> Result<Vec<Change>, Ve
 fn amount_matches_fee(c: &Context<'_>) -> Result<(), String> {
     match c.payload.get("amount_twd").and_then(Value::as_u64) {
         Some(a) if a == u64::from(c.case.fee_twd) => Ok(()),
-        Some(a) => Err(format!("amount NT${a} does not equal the fee NT${} computed at filing", c.case.fee_twd)),
+        Some(a) => Err(format!(
+            "amount NT${a} does not equal the fee NT${} computed at filing",
+            c.case.fee_twd
+        )),
         None => Err("amount_twd is required and must be a whole number".to_string()),
     }
 }
@@ -197,12 +225,20 @@ fn record_payment(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let receipt_no = required_text(c, "receipt_no", &mut errors);
     if receipt_no.len() > 64 {
-        errors.push(field_error("receipt_no", "too_long", "`receipt_no` is longer than 64 characters"));
+        errors.push(field_error(
+            "receipt_no",
+            "too_long",
+            "`receipt_no` is longer than 64 characters",
+        ));
     }
     let amount_twd = match c.payload.get("amount_twd").and_then(Value::as_u64).map(u32::try_from) {
         Some(Ok(a)) => a,
         _ => {
-            errors.push(field_error("amount_twd", "invalid", "`amount_twd` must be a whole number of NT$"));
+            errors.push(field_error(
+                "amount_twd",
+                "invalid",
+                "`amount_twd` must be a whole number of NT$",
+            ));
             0
         }
     };
@@ -220,7 +256,14 @@ fn record_payment(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
             c.env.now
         }
     };
-    done(vec![Change::RecordPayment { receipt_no, amount_twd, paid_at }], errors)
+    done(
+        vec![Change::RecordPayment {
+            receipt_no,
+            amount_twd,
+            paid_at,
+        }],
+        errors,
+    )
 }
 
 fn record_withdrawal(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
@@ -245,12 +288,27 @@ fn open_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
                     ));
                 }
                 if note.is_empty() {
-                    errors.push(field_error(&format!("items[{i}].note"), "required", "each item needs a note"));
+                    errors.push(field_error(
+                        &format!("items[{i}].note"),
+                        "required",
+                        "each item needs a note",
+                    ));
                 } else if note.chars().count() > MAX_TEXT {
-                    errors.push(field_error(&format!("items[{i}].note"), "too_long", "the note is too long"));
+                    errors.push(field_error(
+                        &format!("items[{i}].note"),
+                        "too_long",
+                        "the note is too long",
+                    ));
                 }
-                if item.as_object().is_some_and(|o| o.keys().any(|k| k != "doc_type" && k != "note")) {
-                    errors.push(field_error(&format!("items[{i}]"), "unknown_field", "an item has only `doc_type` and `note`"));
+                if item
+                    .as_object()
+                    .is_some_and(|o| o.keys().any(|k| k != "doc_type" && k != "note"))
+                {
+                    errors.push(field_error(
+                        &format!("items[{i}]"),
+                        "unknown_field",
+                        "an item has only `doc_type` and `note`",
+                    ));
                 }
                 items.push(SupplementItem {
                     doc_type: doc_type.to_string(),
@@ -258,7 +316,11 @@ fn open_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
                 });
             }
         }
-        _ => errors.push(field_error("items", "required", "list at least one document to supplement")),
+        _ => errors.push(field_error(
+            "items",
+            "required",
+            "list at least one document to supplement",
+        )),
     }
     let abroad = match c.payload.get("abroad") {
         None | Some(Value::Null) => false,
@@ -273,7 +335,11 @@ fn open_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
         Some(Value::String(s)) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if d > c.env.today => d,
             Ok(_) => {
-                errors.push(field_error("due_on", "must_be_future", "the due date must be after today"));
+                errors.push(field_error(
+                    "due_on",
+                    "must_be_future",
+                    "the due date must be after today",
+                ));
                 c.env.today
             }
             Err(_) => {
@@ -287,7 +353,15 @@ fn open_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
         }
     };
     let return_state = c.workflow.state(c.from).name.clone();
-    done(vec![Change::OpenSupplement { return_state, items, abroad, due_on }], errors)
+    done(
+        vec![Change::OpenSupplement {
+            return_state,
+            items,
+            abroad,
+            due_on,
+        }],
+        errors,
+    )
 }
 
 fn record_rejection(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
@@ -297,17 +371,32 @@ fn record_rejection(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
         Some("supplement_missed") => RejectionGrounds::SupplementMissed,
         Some("other") => RejectionGrounds::Other,
         Some(other) => {
-            errors.push(field_error("grounds", "invalid", format!("unknown grounds `{other}` (not_eligible, supplement_missed, other)")));
+            errors.push(field_error(
+                "grounds",
+                "invalid",
+                format!("unknown grounds `{other}` (not_eligible, supplement_missed, other)"),
+            ));
             RejectionGrounds::Other
         }
         None => {
-            errors.push(field_error("grounds", "required", "`grounds` is required (not_eligible, supplement_missed, other)"));
+            errors.push(field_error(
+                "grounds",
+                "required",
+                "`grounds` is required (not_eligible, supplement_missed, other)",
+            ));
             RejectionGrounds::Other
         }
     };
     let reason = required_text(c, "reason", &mut errors);
     let legal_basis = required_text(c, "legal_basis", &mut errors);
-    done(vec![Change::RecordRejection { grounds, reason, legal_basis }], errors)
+    done(
+        vec![Change::RecordRejection {
+            grounds,
+            reason,
+            legal_basis,
+        }],
+        errors,
+    )
 }
 
 fn record_consultation(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
@@ -327,7 +416,11 @@ fn record_consultation(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> 
                 .iter()
                 .any(|f| f.authority_zh == a || f.authority_en == a);
             if !known {
-                errors.push(field_error("authority", "not_in_catalog", format!("`{a}` is not a certifying ministry in the catalog")));
+                errors.push(field_error(
+                    "authority",
+                    "not_in_catalog",
+                    format!("`{a}` is not a certifying ministry in the catalog"),
+                ));
             }
             a
         }
@@ -349,7 +442,11 @@ fn reassign(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
         return Err(errors);
     }
     let Some(target) = c.reassign_target else {
-        return Err(vec![field_error("to", "unknown_officer", "no active officer with that login")]);
+        return Err(vec![field_error(
+            "to",
+            "unknown_officer",
+            "no active officer with that login",
+        )]);
     };
     let state_agency = c.agency_of_current_state();
     let target_agency = c.workflow.role(target.role).and_then(|r| r.agency.clone());

@@ -47,6 +47,7 @@ pub struct Model {
     pub new_expires_on: Option<Date>,
     pub form: String,
     pub audit_seq: i64,
+    pub audit_head: String,
     pub filed_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
