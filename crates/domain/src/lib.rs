@@ -6,6 +6,8 @@
 //! - the calendar rules, all in Asia/Taipei dates ([`FilingWindow`],
 //!   [`passport_valid_for_filing`], [`new_expiry`], [`supplement_due_on`],
 //!   [`WorkingCalendar`]) and the [`Clock`];
+//! - the extension filing and its validation ([`filing`]: [`RawExtension`] in,
+//!   [`ExtensionFiling`] or every [`FieldError`] out);
 //! - the data read from `seeds/`: [`FeeTable`], [`Catalog`], holidays ([`WorkingCalendar`]).
 //!
 //! No I/O: the seed files are passed in as text.
@@ -21,6 +23,8 @@ mod catalog;
 mod clock;
 mod codes;
 mod fees;
+mod field_error;
+pub mod filing;
 mod person;
 mod seed_error;
 mod ui_number;
@@ -35,6 +39,8 @@ pub use catalog::{Catalog, Criterion, DocumentType, Field, REQUIRED_DOCUMENT_TYP
 pub use clock::{Clock, ClockError, FixedClock, SystemClock, taipei, taipei_date};
 pub use codes::{FieldCode, Filer, UnknownCodeError};
 pub use fees::{FeeTable, Twd};
+pub use field_error::FieldError;
+pub use filing::{ExtensionFiling, RawExtension};
 pub use person::{Email, EmailError, Gender, Nationality, NationalityError, PassportNumber, PassportNumberError};
 pub use seed_error::SeedError;
 pub use ui_number::{UiNumber, UiNumberError};

@@ -500,8 +500,12 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     if let Some(now) = config.now {
         println!("the clock is frozen at {now} (GOLDCARD_NOW)");
     }
+    let access = goldcard_access::Access::load_default(store.db())
+        .await
+        .context("loading the access policy")?;
     let state = goldcard_web::AppState {
         store: store.clone(),
+        access,
         workflow: Arc::new(workflow),
         catalogs: Arc::new(catalogs),
         clock: clock.clone(),

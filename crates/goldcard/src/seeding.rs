@@ -411,6 +411,7 @@ async fn file_and_walk(
             expected_version: None,
             payload: &p,
             reassign_target: None,
+            attachments: &[],
         };
         events::fire(store.db(), rules, actor, &filed.case_number, req, at)
             .await

@@ -150,6 +150,7 @@ async fn setup(url: &str, cases_n: usize) -> Bench {
                     expected_version: None,
                     payload: &p,
                     reassign_target: None,
+                    attachments: &[],
                 };
                 events::fire(store.db(), rules, actor, &n, req, now).await.unwrap();
             }
@@ -202,6 +203,7 @@ async fn setup(url: &str, cases_n: usize) -> Bench {
                 expected_version: None,
                 payload: &body,
                 reassign_target: None,
+                attachments: &[],
             },
             &env,
         )
@@ -227,6 +229,7 @@ async fn setup(url: &str, cases_n: usize) -> Bench {
                 expected_version: None,
                 payload: &empty,
                 reassign_target: None,
+                attachments: &[],
             },
             &env,
         )

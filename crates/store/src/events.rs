@@ -66,9 +66,22 @@ pub async fn fire(
     request: EventRequest<'_>,
     now: DateTime<Utc>,
 ) -> Result<Applied, FireError> {
-    let LoadedCase { row, facts } = cases::load(db, case_number, &rules.catalogs.catalog)
+    let loaded = cases::load(db, case_number, &rules.catalogs.catalog)
         .await?
         .ok_or_else(|| FireError::CaseNotFound(case_number.to_string()))?;
+    fire_on(db, rules, actor, loaded, request, now).await
+}
+
+/// Fires `event` on a case already loaded (its facts read before deciding).
+pub async fn fire_on(
+    db: &DatabaseConnection,
+    rules: Rules<'_>,
+    actor: Actor,
+    loaded: LoadedCase,
+    request: EventRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<Applied, FireError> {
+    let LoadedCase { row, facts } = loaded;
     let decision = rules.workflow.decide(&facts, &actor, &request, &rules.env(now))?;
     Ok(apply(db, rules.workflow, Subject::of(&row), &decision, now).await?)
 }

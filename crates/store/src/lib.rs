@@ -13,6 +13,7 @@ pub mod documents;
 pub mod entity;
 mod error;
 pub mod events;
+pub mod filing;
 mod transition;
 
 pub use db::{Store, is_postgres_url};

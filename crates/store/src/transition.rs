@@ -215,8 +215,22 @@ pub async fn apply(
         .await?;
 
     for change in &decision.changes {
-        if let Change::ExtendCard { new_expires_on } = change {
-            extend_card(&txn, &case, *new_expires_on, now).await?;
+        match change {
+            Change::ExtendCard { new_expires_on } => extend_card(&txn, &case, *new_expires_on, now).await?,
+            Change::AttachDocuments { documents, purpose } => {
+                case_documents::Entity::insert_many(documents.iter().map(|d| case_documents::ActiveModel {
+                    id: NotSet,
+                    case_id: Set(case.id),
+                    document_id: Set(d.document_id),
+                    doc_type: Set(d.doc_type.clone()),
+                    purpose: Set(purpose.clone()),
+                    carried_over: Set(false),
+                    added_at: Set(now),
+                }))
+                .exec_without_returning(&txn)
+                .await?;
+            }
+            _ => {}
         }
     }
 
@@ -305,6 +319,7 @@ async fn update_case<C: ConnectionTrait>(
                 update.col_expr(C::ConsultingAuthority, Expr::value(Option::<String>::None))
             }
             Change::ExtendCard { new_expires_on } => update.col_expr(C::NewExpiresOn, Expr::value(*new_expires_on)),
+            Change::AttachDocuments { .. } => update, // rows of their own, written after the case
         };
     }
     update = match decision.sla {

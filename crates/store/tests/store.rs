@@ -86,6 +86,7 @@ async fn fire_at(
         expected_version: None,
         payload: &p,
         reassign_target: None,
+        attachments: &[],
     };
     fire(db.store.db(), db.rules(), who, case_number, req, at).await
 }
@@ -294,6 +295,7 @@ async fn a_stale_version_loses_and_writes_nothing(db: TestDb) {
         expected_version: Some(7),
         payload: &body,
         reassign_target: None,
+        attachments: &[],
     };
     let refused = fire(
         db.store.db(),
@@ -326,6 +328,7 @@ async fn a_stale_version_loses_and_writes_nothing(db: TestDb) {
                 expected_version: None,
                 payload: &body,
                 reassign_target: None,
+                attachments: &[],
             },
             &db.rules().env(now()),
         )

@@ -1,14 +1,25 @@
-//! The HTTP face of goldcard: for now the health endpoints and the start page; the JSON
-//! API, the applicant portal and the back office are added here as they land.
+//! The HTTP face of goldcard: the JSON API of interfaces.md, the health endpoints, and (as
+//! they land) the applicant portal and the back office. Handlers parse input into domain
+//! types, ask the access policy, and call the workflow engine and the store; no rule lives
+//! here.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use goldcard_domain::Clock;
+use axum::routing::{MethodRouter, delete, get, post};
+use axum::{Json, Router, middleware};
+use chrono::NaiveDate;
+use goldcard_access::Access;
+use goldcard_domain::{Clock, taipei_date};
 use goldcard_store::Store;
+use goldcard_store::blobs::BlobStore;
 use goldcard_store::catalogs::Catalogs;
+use goldcard_store::events::Rules;
 use goldcard_views::Lang;
 use goldcard_workflow::Workflow;
 use sea_orm::ConnectionTrait;
@@ -25,22 +36,84 @@ pub struct AppState {
     pub workflow: Arc<Workflow>,
     /// Catalogs, fees, calendar.
     pub catalogs: Arc<Catalogs>,
+    /// The access policy (casbin).
+    pub access: Access,
     /// The clock (frozen by `GOLDCARD_NOW`).
     pub clock: Arc<dyn Clock>,
     /// HMAC key of payment notifications.
     pub payment_secret: Arc<String>,
     /// Uploaded documents, by content.
-    pub blobs: goldcard_store::blobs::BlobStore,
+    pub blobs: BlobStore,
     /// `GOLDCARD_ENV=production`.
     pub production: bool,
 }
 
+impl AppState {
+    /// The rules in force.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            workflow: &self.workflow,
+            catalogs: &self.catalogs,
+        }
+    }
+
+    /// Today in Asia/Taipei.
+    pub fn today(&self) -> NaiveDate {
+        taipei_date(self.clock.now())
+    }
+}
+
+/// One route: method, template, handler.
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// axum route template (the casbin object).
+    pub path: &'static str,
+    /// The handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Route {
+    Route { method, path, handler }
+}
+
+/// Every route the server has. The router is built from this list, and the route × role
+/// test walks it, so no route can exist without being checked against the policy.
+pub fn routes() -> Vec<Route> {
+    use api::*;
+    vec![
+        route(Method::GET, "/", get(home)),
+        route(Method::GET, "/healthz", get(healthz)),
+        route(Method::GET, "/readyz", get(readyz)),
+        route(Method::GET, "/api/v1/openapi.json", get(openapi::serve)),
+        route(Method::DELETE, "/api/v1/session", delete(session::sign_out)),
+        route(Method::GET, "/api/v1/cards/lookup", get(cards::lookup)),
+        route(Method::GET, "/api/v1/cards/{ui_number}", get(cards::read)),
+        route(Method::POST, "/api/v1/extensions", post(extensions::file)),
+        route(
+            Method::POST,
+            "/api/v1/documents",
+            post(documents::upload).layer(DefaultBodyLimit::max(documents::MAX_UPLOAD_BODY)),
+        ),
+        route(Method::GET, "/api/v1/cases", get(cases::search)),
+        route(Method::GET, "/api/v1/cases/{case_number}", get(cases::read)),
+        route(Method::POST, "/api/v1/cases/{case_number}/events", post(cases::fire)),
+        route(Method::GET, "/api/v1/queues/{queue}", get(queues::queue)),
+        route(Method::POST, "/api/v1/payments/notify", post(payments::notify)),
+    ]
+}
+
 /// The router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    let mut router = Router::new();
+    for r in routes() {
+        router = router.route(r.path, r.handler);
+    }
+    router
+        // asks the policy for every matched route; unmatched paths are plain 404s
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
+        .fallback(|| async { error::ApiError::not_found("not_found", "no such route") })
+        .layer(DefaultBodyLimit::max(api::MAX_JSON_BODY))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
         expected_version: Some(3),
         payload: &empty,
         reassign_target: None,
+        attachments: &[],
     };
     let paid = case("paid", None);
     let in_review = case("labor_review", Some(reviewer.account_id));

@@ -96,6 +96,17 @@ pub struct EventRequest<'a> {
     pub payload: &'a Map<String, Value>,
     /// For `reassign`: the officer named by `to`, resolved by the caller.
     pub reassign_target: Option<Actor>,
+    /// Documents the payload names, resolved by the caller (existing uploads of the actor).
+    pub attachments: &'a [Attachment],
+}
+
+/// An uploaded document named in an event's payload, as the caller resolved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// `documents.id`.
+    pub document_id: i64,
+    /// Its document type.
+    pub doc_type: String,
 }
 
 /// Everything a guard or effect may look at.
@@ -116,6 +127,8 @@ pub struct Context<'a> {
     pub to: StateId,
     /// The officer named by `to` in `reassign`.
     pub reassign_target: Option<&'a Actor>,
+    /// Documents the payload names, resolved by the caller.
+    pub attachments: &'a [Attachment],
 }
 
 impl Context<'_> {
@@ -231,6 +244,13 @@ pub enum Change {
         /// A document carrying it.
         document_id: Option<String>,
     },
+    /// Documents are attached to the case.
+    AttachDocuments {
+        /// The documents.
+        documents: Vec<Attachment>,
+        /// Why: `supplement`, `consultation`.
+        purpose: String,
+    },
     /// The card gets its new expiry.
     ExtendCard {
         /// The new last valid day.
@@ -286,16 +306,7 @@ pub struct Decision {
     pub payload: Map<String, Value>,
 }
 
-/// One payload field's problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// Path of the field (`items[0].doc_type`).
-    pub field: String,
-    /// Machine-readable code.
-    pub code: String,
-    /// Human-readable message.
-    pub message: String,
-}
+pub use goldcard_domain::FieldError;
 
 /// A refused event: nothing is written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -422,6 +433,7 @@ impl Workflow {
             from,
             to,
             reassign_target: request.reassign_target.as_ref(),
+            attachments: request.attachments,
         };
         let changes = run_edge(edge, &ctx)?;
         Ok(Decision {
@@ -483,6 +495,7 @@ impl Workflow {
             from: to,
             to,
             reassign_target: None,
+            attachments: &[],
         };
         let changes = run_edge(edge, &ctx)?;
         Ok(Decision {

@@ -12,8 +12,8 @@ mod registry;
 mod role;
 
 pub use decision::{
-    AccountId, Actor, CaseFacts, Change, Context, Decision, Env, EventRequest, FieldError, Refusal, RejectionGrounds,
-    SlaChange, SupplementFacts, SupplementItem,
+    AccountId, Actor, Attachment, CaseFacts, Change, Context, Decision, Env, EventRequest, FieldError, Refusal,
+    RejectionGrounds, SlaChange, SupplementFacts, SupplementItem,
 };
 pub use definition::{
     ActorRule, AgencyRef, Condition, DefinitionError, DefinitionProblem, Edge, EffectRef, GuardRef, NotifySpec,

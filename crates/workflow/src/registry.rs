@@ -61,7 +61,7 @@ impl Registry {
             Ok(vec![Change::AssignTo(c.actor.account_id)])
         });
         r.add_effect("open_supplement", &["items", "abroad", "due_on"], open_supplement);
-        r.add_effect("close_supplement", &[], |_| Ok(vec![Change::CloseSupplement]));
+        r.add_effect("close_supplement", &["documents"], close_supplement);
         r.add_effect("mark_supplement_overdue", &[], |_| {
             Ok(vec![Change::MarkSupplementOverdue])
         });
@@ -190,10 +190,11 @@ fn supplement_items_uploaded(c: &Context<'_>) -> Result<(), String> {
     let Some(s) = &c.case.supplement else {
         return Err("no supplement was requested".to_string());
     };
+    // attached earlier, or attached by this very event
     let missing: Vec<&str> = s
         .items
         .iter()
-        .filter(|i| !s.uploaded.contains(i))
+        .filter(|i| !s.uploaded.contains(i) && !c.attachments.iter().any(|a| &a.doc_type == *i))
         .map(String::as_str)
         .collect();
     if missing.is_empty() {
@@ -364,6 +365,18 @@ fn open_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
     )
 }
 
+fn close_supplement(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
+    let mut changes = Vec::new();
+    if !c.attachments.is_empty() {
+        changes.push(Change::AttachDocuments {
+            documents: c.attachments.to_vec(),
+            purpose: "supplement".to_string(),
+        });
+    }
+    changes.push(Change::CloseSupplement);
+    Ok(changes)
+}
+
 fn record_rejection(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let grounds = match c.payload.get("grounds").and_then(Value::as_str) {
@@ -432,7 +445,15 @@ fn record_consultation_answer(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldE
     let mut errors = Vec::new();
     let opinion = required_text(c, "opinion", &mut errors);
     let document_id = optional_text(c, "document_id", &mut errors);
-    done(vec![Change::AnswerConsultation { opinion, document_id }], errors)
+    let mut changes = Vec::new();
+    if !c.attachments.is_empty() {
+        changes.push(Change::AttachDocuments {
+            documents: c.attachments.to_vec(),
+            purpose: "consultation".to_string(),
+        });
+    }
+    changes.push(Change::AnswerConsultation { opinion, document_id });
+    done(changes, errors)
 }
 
 fn reassign(c: &Context<'_>) -> Result<Vec<Change>, Vec<FieldError>> {

@@ -157,6 +157,7 @@ fn decide_full(
         expected_version,
         payload: &payload,
         reassign_target,
+        attachments: &[],
     };
     WORKFLOW.decide(case, &who, &request, &env_on(today))
 }

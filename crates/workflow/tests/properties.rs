@@ -156,6 +156,11 @@ fn apply(model: &mut CaseFacts, dec: &Decision) {
             Change::RecordLaborApprover(a) => model.labor_approver = Some(*a),
             Change::ExtendCard { new_expires_on } => model.card_expires_on = *new_expires_on,
             Change::RecordPayment { amount_twd, .. } => assert_eq!(*amount_twd, model.fee_twd),
+            Change::AttachDocuments { documents, .. } => {
+                if let Some(s) = model.supplement.as_mut() {
+                    s.uploaded.extend(documents.iter().map(|d| d.doc_type.clone()));
+                }
+            }
             Change::RecordRejection { .. }
             | Change::RecordWithdrawal { .. }
             | Change::StartConsultation { .. }
@@ -194,6 +199,7 @@ fn assert_everything_refused(model: &CaseFacts, today: NaiveDate) -> Result<(), 
                             account_id: 201,
                             role: Role::LaborReviewer,
                         }),
+                        attachments: &[],
                     };
                     let who = Actor {
                         account_id: account,
@@ -280,6 +286,7 @@ impl Sim {
             expected_version,
             payload,
             reassign_target,
+            attachments: &[],
         };
         let before = self.model.clone();
         let env = env_on(self.today);
@@ -567,6 +574,7 @@ proptest! {
             expected_version: expected,
             payload: &payload,
             reassign_target: Some(Actor { account_id: 301, role: Role::ImmigrationOfficer }),
+            attachments: &[],
         };
         let env = env_on(start_day().checked_add_days(Days::new(day)).unwrap());
         let first = WORKFLOW.decide(&case, &who, &request, &env);

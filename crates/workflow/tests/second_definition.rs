@@ -98,6 +98,7 @@ impl Case {
             expected_version: Some(self.facts.version),
             payload: &payload,
             reassign_target: target,
+            attachments: &[],
         };
         WORKFLOW.decide(&self.facts, &who, &request, &env())
     }

@@ -1,0 +1,86 @@
+//! The JSON API of interfaces.md, one file per resource.
+
+pub mod cards;
+pub mod cases;
+pub mod documents;
+pub mod extensions;
+pub mod payments;
+pub mod queues;
+pub mod session;
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use goldcard_domain::FieldError;
+use serde::de::DeserializeOwned;
+
+/// The largest JSON body accepted (uploads have their own limit).
+pub const MAX_JSON_BODY: usize = 256 * 1024;
+
+/// A JSON body whose shape errors come back as 422 field errors with their path, and
+/// whose syntax errors come back as 400; both in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(format!("the body is larger than {MAX_JSON_BODY} bytes"))
+            } else {
+                ApiError::bad_request("bad_request", e.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the path of whatever does not fit.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
+        } else {
+            let field = if path == "." { String::new() } else { path };
+            let msg = inner.to_string();
+            let code = if msg.starts_with("unknown field") {
+                "unknown_field"
+            } else {
+                "invalid"
+            };
+            ApiError::validation(vec![FieldError::new(field, code, strip_position(&msg))])
+        }
+    })
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Shows only the last four characters of an identifier (helpdesk views).
+pub fn mask(id: &str) -> String {
+    let n = id.chars().count();
+    id.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { '*' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_keeps_the_last_four() {
+        assert_eq!(mask("F800001196"), "******1196");
+        assert_eq!(mask("P1234567"), "****4567");
+        assert_eq!(mask("123"), "123");
+    }
+}

@@ -1,0 +1,180 @@
+//! The one user-facing error type: every failure leaves the API in the shape of
+//! interfaces.md, `{"error": {"code", "message", "fields"?}}`, `fields` on 422 only.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use goldcard_domain::FieldError;
+use goldcard_store::StoreError;
+use goldcard_store::events::FireError;
+use goldcard_workflow::Refusal;
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// snake_case code.
+    pub code: &'static str,
+    /// For people.
+    pub message: String,
+    /// Field errors (422 only).
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    /// Any status and code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+    /// 400.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    /// 401.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+    /// 403.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    /// 404.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, message)
+    }
+    /// 409.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message)
+    }
+    /// 422 with field errors.
+    pub fn invalid(code: &'static str, message: impl Into<String>, fields: Vec<FieldError>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: message.into(),
+            fields,
+        }
+    }
+    /// 422 for field errors of a request body or query.
+    pub fn validation(fields: Vec<FieldError>) -> ApiError {
+        ApiError::invalid("validation_failed", "some fields are not valid", fields)
+    }
+    /// 413.
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+    /// 500: the details go to the log, not to the caller.
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> ApiError {
+        tracing::error!("{context}: {err}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "something went wrong; it has been logged",
+        )
+    }
+    /// 503: the database cannot be reached.
+    pub fn unavailable() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service is temporarily unavailable; try again",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_client_error() && self.status != StatusCode::NOT_FOUND {
+            tracing::info!(
+                code = self.code,
+                status = self.status.as_u16(),
+                "refused: {}",
+                self.message
+            );
+        }
+        let fields = (self.status == StatusCode::UNPROCESSABLE_ENTITY).then_some(self.fields.as_slice());
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                fields,
+            },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match &r {
+            Refusal::InvalidTransition { message } => ApiError::conflict("invalid_transition", message.clone()),
+            Refusal::VersionConflict { .. } => ApiError::conflict("version_conflict", r.to_string()),
+            Refusal::Forbidden { message } => ApiError::forbidden(message.clone()),
+            Refusal::GuardFailed { guard, message } => ApiError::invalid(
+                "guard_failed",
+                message.clone(),
+                vec![FieldError::new(guard.clone(), "guard_failed", message.clone())],
+            ),
+            Refusal::InvalidPayload { fields } => ApiError::validation(fields.clone()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::VersionConflict { .. } => ApiError::conflict("version_conflict", e.to_string()),
+            StoreError::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
+            StoreError::ExtensionPending => {
+                ApiError::conflict("extension_pending", "the card already has a pending extension")
+            }
+            StoreError::DuplicateReceipt(_) => ApiError::conflict(
+                "duplicate_receipt",
+                "this receipt number was already recorded for another case",
+            ),
+            StoreError::Duplicate(what) => ApiError::conflict("duplicate", format!("{what} already exists")),
+            StoreError::Invalid(msg) => ApiError::bad_request("invalid", msg),
+            StoreError::Db(ref db) if is_connection_error(db) => {
+                tracing::error!("database unreachable: {db}");
+                ApiError::unavailable()
+            }
+            other => ApiError::internal("store", other),
+        }
+    }
+}
+
+fn is_connection_error(e: &sea_orm::DbErr) -> bool {
+    matches!(e, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+}
+
+impl From<FireError> for ApiError {
+    fn from(e: FireError) -> Self {
+        match e {
+            FireError::CaseNotFound(n) => ApiError::not_found("case_not_found", format!("case {n} not found")),
+            FireError::Refused(r) => r.into(),
+            FireError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Results of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,1305 @@
+//! The JSON API of interfaces.md, end to end: the real `goldcard serve` on a frozen clock,
+//! accounts and tokens made with the CLI, cards imported from CSV, and reqwest as the
+//! client. Every test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use goldcard_tests::{Db, Env, Server, on_both, text};
+use hmac::{Hmac, KeyInit, Mac};
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The frozen instant: 10:00 on 2026-11-25 in Taipei.
+const NOW: &str = "2026-11-25T02:00:00Z";
+/// The payment gateway's HMAC key.
+const SECRET: &str = "e2e-payment-secret-0123456789";
+
+/// The accounts every test gets: login → role.
+const ACCOUNTS: [(&str, &str); 11] = [
+    ("alice", "applicant"),
+    ("bob", "applicant"),
+    ("reviewer1", "labor_reviewer"),
+    ("reviewer2", "labor_reviewer"),
+    ("lsup", "labor_supervisor"),
+    ("officer1", "immigration_officer"),
+    ("officer2", "immigration_officer"),
+    ("isup", "immigration_supervisor"),
+    ("helpdesk", "helpdesk"),
+    ("cashier", "cashier"),
+    ("gateway", "payment_gateway"),
+];
+
+// ------------------------------------------------------------------ UI numbers
+
+/// The check digit of domain.md: letter value (tens × 1 + units × 9), eight digits
+/// weighted 8…1, plus the check digit, a multiple of 10.
+fn letter_value(c: char) -> u32 {
+    let table = "A10B11C12D13E14F15G16H17I34J18K19L20M21N22O35P23Q24R25S26T27U28V29W32X30Y31Z33";
+    let i = table.find(c).unwrap();
+    table[i + 1..i + 3].parse().unwrap()
+}
+
+/// A valid new-format UI number: `letter`, then `body` (8 digits, the first 8 or 9), then
+/// the check digit.
+fn ui_number(letter: char, body: &str) -> String {
+    assert_eq!(body.len(), 8);
+    let v = letter_value(letter);
+    let mut sum = v / 10 + (v % 10) * 9;
+    for (d, w) in body.chars().zip((1..=8).rev()) {
+        sum += d.to_digit(10).unwrap() * w;
+    }
+    let check = (10 - sum % 10) % 10;
+    format!("{letter}{body}{check}")
+}
+
+#[test]
+fn the_check_digit_helper_agrees_with_the_spec() {
+    assert_eq!(ui_number('F', "80000119"), "F800001196");
+    assert_eq!(ui_number('A', "80000001"), "A800000014");
+}
+
+// ------------------------------------------------------------------ documents
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D,
+    0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+/// The start of a JFIF JPEG.
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+    0x00, 0xFF, 0xD9,
+];
+
+/// The document types a digital / criterion 1 filing needs, with a file for each.
+const FILING_DOCS: [(&str, &[u8], &str); 4] = [
+    ("passport_copy", PDF, "passport.pdf"),
+    ("photo", JPEG, "photo.jpg"),
+    ("employment_certificate", PDF, "employment.pdf"),
+    ("salary_proof", PNG, "salary.png"),
+];
+
+// ------------------------------------------------------------------ cards
+
+/// A card to import.
+#[derive(Clone)]
+struct Card {
+    ui: String,
+    birth: &'static str,
+    family: &'static str,
+    given: &'static str,
+    email: &'static str,
+    expires_on: &'static str,
+    passport: &'static str,
+}
+
+/// Open on 2026-11-25: opens 2026-10-15, locks 2027-01-15.
+const OPEN: &str = "2027-02-15";
+/// Opens 2027-02-28 (2027-06-30 − 4 months, clamped).
+const NOT_YET_OPEN: &str = "2027-06-30";
+/// Locked since 2026-11-10.
+const LOCKED: &str = "2026-12-10";
+/// Expired on 2026-11-20.
+const EXPIRED: &str = "2026-11-20";
+
+fn card(ui: &str, birth: &'static str, expires_on: &'static str) -> Card {
+    Card {
+        ui: ui.to_string(),
+        birth,
+        family: "HUNT",
+        given: "ETHAN",
+        email: "ethan.hunt@example.com",
+        expires_on,
+        passport: "P12345678",
+    }
+}
+
+// ------------------------------------------------------------------ the running system
+
+struct App {
+    // dropped in this order: the server stops before its directory goes
+    server: Server,
+    _env: Env,
+    http: reqwest::Client,
+    tokens: HashMap<&'static str, String>,
+}
+
+/// Status and body (JSON, or the text as a JSON string when it is not JSON).
+type Answer = (u16, Value);
+
+impl App {
+    async fn start(db: Db, cards: &[Card]) -> App {
+        let mut env = Env::new(db).await;
+        env.set("GOLDCARD_NOW", NOW);
+        env.set("GOLDCARD_PAYMENT_SECRET", SECRET);
+        let server = env.serve(&["--no-demo"]).await;
+        let mut tokens = HashMap::new();
+        for (login, role) in ACCOUNTS {
+            let email = format!("{login}@goldcard.example");
+            let out = env.run(&["user", "add", "--login", login, "--email", &email, "--role", role]);
+            assert!(out.status.success(), "user add {login}: {:?}", text(&out));
+            let out = env.run(&["token", "create", "--login", login]);
+            assert!(out.status.success(), "token create {login}: {:?}", text(&out));
+            tokens.insert(login, text(&out).0.trim().to_string());
+        }
+        if !cards.is_empty() {
+            let mut csv = String::from(
+                "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number\n",
+            );
+            for c in cards {
+                csv.push_str(&format!(
+                    "{},{},{},{},US,{},digital,{},1,{}\n",
+                    c.ui, c.birth, c.family, c.given, c.email, c.expires_on, c.passport
+                ));
+            }
+            let file = env.dir.path().join("cards.csv");
+            std::fs::write(&file, csv).unwrap();
+            let out = env.run(&["cards", "import", file.to_str().unwrap()]);
+            assert!(out.status.success(), "cards import: {:?}", text(&out));
+        }
+        App {
+            server,
+            _env: env,
+            http: reqwest::Client::new(),
+            tokens,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base)
+    }
+
+    fn token(&self, login: &str) -> &str {
+        self.tokens.get(login).unwrap_or_else(|| panic!("no account {login}"))
+    }
+
+    async fn answer(resp: reqwest::Response) -> Answer {
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+        (status, value)
+    }
+
+    fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// GET as `login` (None: no credentials).
+    async fn get(&self, login: Option<&str>, path: &str) -> Answer {
+        let req = Self::with_token(self.http.get(self.url(path)), login.map(|l| self.token(l)));
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    /// GET as `login`, the body as text.
+    async fn get_text(&self, login: &str, path: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token(login))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    /// POST JSON as `login` (None: no credentials).
+    async fn post(&self, login: Option<&str>, path: &str, body: &Value) -> Answer {
+        let req = Self::with_token(self.http.post(self.url(path)).json(body), login.map(|l| self.token(l)));
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    async fn fire(&self, login: &str, case: &str, body: Value) -> Answer {
+        self.post(Some(login), &format!("/api/v1/cases/{case}/events"), &body)
+            .await
+    }
+
+    async fn case(&self, login: &str, case: &str) -> Value {
+        let (status, body) = self.get(Some(login), &format!("/api/v1/cases/{case}")).await;
+        assert_eq!(status, 200, "GET case {case} as {login}: {body}");
+        body
+    }
+
+    async fn upload_as(&self, login: &str, doc_type: &str, bytes: Vec<u8>, name: &str) -> Answer {
+        let form = Form::new()
+            .text("doc_type", doc_type.to_string())
+            .part("file", Part::bytes(bytes).file_name(name.to_string()));
+        let resp = self
+            .http
+            .post(self.url("/api/v1/documents"))
+            .bearer_auth(self.token(login))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Self::answer(resp).await
+    }
+
+    /// Uploads a document that must be accepted; returns its id.
+    async fn upload(&self, login: &str, doc_type: &str, bytes: &[u8], name: &str) -> String {
+        let (status, body) = self.upload_as(login, doc_type, bytes.to_vec(), name).await;
+        assert_eq!(status, 201, "upload {doc_type}: {body}");
+        let id = body["document_id"].as_str().unwrap().to_string();
+        assert_eq!(body["sha256"], hex::encode(Sha256::digest(bytes)), "{body}");
+        assert_eq!(body["size"], bytes.len(), "{body}");
+        id
+    }
+
+    /// Uploads the four documents of a digital / 1 filing as `login`.
+    async fn filing_documents(&self, login: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        for (doc_type, bytes, name) in FILING_DOCS {
+            ids.push(self.upload(login, doc_type, bytes, name).await);
+        }
+        ids
+    }
+
+    /// Files an extension for `c` as `login` (uploading its documents); returns the 201 body.
+    async fn file(&self, login: &str, c: &Card) -> Value {
+        let docs = self.filing_documents(login).await;
+        let (status, body) = self.post(Some(login), "/api/v1/extensions", &filing(c, &docs)).await;
+        assert_eq!(status, 201, "filing for {}: {body}", c.ui);
+        body
+    }
+
+    /// A signed payment notification.
+    async fn notify(&self, case: &str, amount: u64, receipt: &str) -> Answer {
+        let body = json!({"case_number": case, "amount_twd": amount, "receipt_no": receipt, "paid_at": "2026-11-25T02:05:00Z"});
+        let raw = serde_json::to_vec(&body).unwrap();
+        self.notify_raw(raw.clone(), &sign(SECRET, &raw)).await
+    }
+
+    async fn notify_raw(&self, raw: Vec<u8>, signature: &str) -> Answer {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/payments/notify"))
+            .header("Content-Type", "application/json")
+            .header("X-Goldcard-Signature", signature)
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        Self::answer(resp).await
+    }
+
+    /// Files and pays; returns the case number.
+    async fn paid_case(&self, login: &str, c: &Card, receipt: &str) -> String {
+        let filed = self.file(login, c).await;
+        let n = filed["case_number"].as_str().unwrap().to_string();
+        let (status, body) = self.notify(&n, filed["fee_twd"].as_u64().unwrap(), receipt).await;
+        assert_eq!((status, &body["state"]), (200, &json!("paid")), "{body}");
+        n
+    }
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The Extension body of interfaces.md for card `c`, citing `documents`.
+fn filing(c: &Card, documents: &[String]) -> Value {
+    json!({
+        "filer": "self",
+        "ui_number": c.ui,
+        "birth_date": c.birth,
+        "consent": true,
+        "basic": {
+            "family_name": c.family, "given_name": c.given, "chinese_name": "韓以森", "gender": "M",
+            "nationality": "US", "occupation": "Software engineer", "education": "Master's degree",
+            "marital_status": "Single", "email": c.email, "birth_country": "United States",
+            "birth_city": "Madison, Wisconsin", "home_address": "1200 Main Street, Madison, WI 53703, USA",
+            "home_phone": "+1 608 555 0100"
+        },
+        "passport": {
+            "update": false, "type": "ordinary", "number": "A12345678", "issued_on": "2024-11-01",
+            "expiry_date": "2034-10-31", "issued_at": "U.S. Department of State", "previous_number": "567890123"
+        },
+        "residence": {
+            "validity_years": 3, "employer": "Example Cloud Co., Ltd.", "employer_phone": "02-2345-6789",
+            "pickup": "self", "pickup_office": "臺北市服務站", "work_address": "臺北市信義區信義路五段7號",
+            "residence_address": "臺北市大同區承德路一段1號", "mobile": "0912345678",
+            "contact": {"name": "王小明", "relation": "Colleague", "phone": "0922333444"}
+        },
+        "field": {"field": "digital", "criterion": "1", "subfield": "information_services"},
+        "hk_macau": {"worked_in_mainland": false},
+        "expedite": false,
+        "documents": documents
+    })
+}
+
+/// Asserts the error shape of interfaces.md: `{"error": {"code", "message", "fields"?}}`,
+/// `fields` (non-empty) on 422 and only there. Returns the `fields` (empty when none).
+fn assert_error(answer: &Answer, status: u16, code: &str) -> Vec<Value> {
+    let (got, body) = answer;
+    assert_eq!(*got, status, "status of {body}");
+    let top = body
+        .as_object()
+        .unwrap_or_else(|| panic!("an error body is a JSON object: {body}"));
+    assert_eq!(top.keys().collect::<Vec<_>>(), ["error"], "{body}");
+    let e = body["error"]
+        .as_object()
+        .unwrap_or_else(|| panic!("`error` is an object: {body}"));
+    assert_eq!(e.get("code"), Some(&json!(code)), "{body}");
+    assert!(
+        e.get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| !m.trim().is_empty()),
+        "{body}"
+    );
+    for k in e.keys() {
+        assert!(
+            ["code", "message", "fields"].contains(&k.as_str()),
+            "unexpected key {k}: {body}"
+        );
+    }
+    if status == 422 {
+        let fields = e
+            .get("fields")
+            .and_then(Value::as_array)
+            .unwrap_or_else(|| panic!("422 has fields: {body}"));
+        assert!(!fields.is_empty(), "{body}");
+        for f in fields {
+            assert!(
+                f["field"].is_string() && f["code"].is_string() && f["message"].is_string(),
+                "{body}"
+            );
+        }
+        fields.clone()
+    } else {
+        assert!(!e.contains_key("fields"), "`fields` only on 422: {body}");
+        Vec::new()
+    }
+}
+
+/// Whether a 422's fields name `field` with `code`.
+fn has_field(fields: &[Value], field: &str, code: &str) -> bool {
+    fields.iter().any(|f| f["field"] == field && f["code"] == code)
+}
+
+fn is_case_number(n: &str) -> bool {
+    n.len() == 12 && n.starts_with("11555") && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn version(body: &Value) -> i64 {
+    body["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no version in {body}"))
+}
+
+// ------------------------------------------------------------------ 1. the lifecycle
+
+async fn lifecycle(db: Db) {
+    let c = card("F800001196", "1992-05-03", OPEN);
+    let app = App::start(db, std::slice::from_ref(&c)).await;
+
+    // lookup: the window is open
+    let (status, body) = app
+        .get(
+            Some("alice"),
+            "/api/v1/cards/lookup?ui_number=F800001196&birth_date=1992-05-03",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"ui_number": "F800001196", "expires_on": OPEN, "field": "digital",
+               "window": {"opens_on": "2026-10-15", "locks_on": "2027-01-15", "status": "open"}})
+    );
+
+    // documents, then the filing
+    let docs = app.filing_documents("alice").await;
+    let (status, filed) = app.post(Some("alice"), "/api/v1/extensions", &filing(&c, &docs)).await;
+    assert_eq!(status, 201, "{filed}");
+    let n = filed["case_number"].as_str().unwrap().to_string();
+    assert!(is_case_number(&n), "{n}");
+    assert_eq!(filed["state"], "submitted");
+    assert_eq!(filed["fee_twd"], 3500);
+    let v0 = version(&filed);
+    let got = app.case("alice", &n).await;
+    assert_eq!(got["case_number"], n.as_str());
+    assert_eq!(got["kind"], "extension");
+    assert_eq!(got["state"], "submitted");
+    assert_eq!(got["version"], v0);
+    assert_eq!(got["fee_twd"], 3500);
+    assert_eq!(got["paid"], false);
+    assert_eq!(got["assignee"], Value::Null);
+    assert_eq!(got["supplement"], Value::Null);
+    assert_eq!(got["field"]["field"], "digital");
+    assert_eq!(got["field"]["criterion"], "1");
+    assert_eq!(got["applicant"]["ui_number"], "F800001196");
+    assert_eq!(got["applicant"]["email"], "ethan.hunt@example.com");
+    assert_eq!(got["applicant"]["filer"], "self");
+    let listed: Vec<&str> = got["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["document_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, docs.iter().map(String::as_str).collect::<Vec<_>>(), "{got}");
+    assert!(
+        got["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["purpose"] == "filing" && d["carried_over"] == false)
+    );
+
+    // the gateway's signed notification
+    let (status, body) = app.notify(&n, 3500, "RCPT-LIFE-1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"case_number": n, "state": "paid"}));
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(got["paid"], true);
+    let v1 = version(&got);
+    assert!(v1 > v0);
+
+    // labor review: claim, ask for a supplement
+    let (status, body) = app
+        .fire("reviewer1", &n, json!({"event": "claim", "version": v1}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "labor_review");
+    let v2 = version(&body);
+    assert!(v2 > v1);
+    assert_eq!(app.case("reviewer1", &n).await["assignee"]["login"], "reviewer1");
+    // only the assignee decides
+    let answer = app.fire("reviewer2", &n, json!({"event": "approve"})).await;
+    assert_error(&answer, 403, "forbidden");
+
+    let (status, body) = app
+        .fire(
+            "reviewer1",
+            &n,
+            json!({"event": "request_supplement", "version": v2,
+                   "items": [{"doc_type": "recommendation_letter", "note": "a letter from your employer"}],
+                   "abroad": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "supplement");
+    let v3 = version(&body);
+    let got = app.case("alice", &n).await;
+    assert_eq!(
+        got["supplement"],
+        json!({"items": [{"doc_type": "recommendation_letter", "note": "a letter from your employer"}],
+               "due_on": "2026-12-25", "abroad": false, "overdue": false})
+    );
+
+    // the applicant answers: nothing attached is refused by the guard
+    let answer = app
+        .fire("alice", &n, json!({"event": "submit_supplement", "version": v3}))
+        .await;
+    let fields = assert_error(&answer, 422, "guard_failed");
+    assert!(
+        has_field(&fields, "supplement_items_uploaded", "guard_failed"),
+        "{fields:?}"
+    );
+    // another applicant cannot answer for it
+    let answer = app
+        .fire("bob", &n, json!({"event": "submit_supplement", "version": v3}))
+        .await;
+    assert_error(&answer, 404, "case_not_found");
+    // upload the letter and cite it
+    let letter = app.upload("alice", "recommendation_letter", PDF, "letter.pdf").await;
+    let (status, body) = app
+        .fire(
+            "alice",
+            &n,
+            json!({"event": "submit_supplement", "version": v3, "documents": [letter]}),
+        )
+        .await;
+    assert_eq!(status, 200, "the supplement document must reach the case: {body}");
+    assert_eq!(body["state"], "labor_review");
+    let v4 = version(&body);
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(got["supplement"], Value::Null, "{got}");
+    assert!(
+        got["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["document_id"] == letter.as_str()
+                && d["purpose"] == "supplement"
+                && d["doc_type"] == "recommendation_letter"),
+        "{got}"
+    );
+    assert_eq!(got["assignee"]["login"], "reviewer1", "the reviewer keeps the case");
+
+    // approve: on to immigration, unassigned
+    let (status, body) = app
+        .fire("reviewer1", &n, json!({"event": "approve", "version": v4}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "immigration_review");
+    let v5 = version(&body);
+    assert_eq!(app.case("officer1", &n).await["assignee"], Value::Null);
+
+    // immigration: claim once; a second claim is no transition
+    let (status, body) = app.fire("officer1", &n, json!({"event": "claim", "version": v5})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "immigration_review");
+    let v6 = version(&body);
+    let answer = app.fire("officer2", &n, json!({"event": "claim"})).await;
+    assert_error(&answer, 409, "invalid_transition");
+    let (status, body) = app.fire("officer1", &n, json!({"event": "issue", "version": v6})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "issued");
+    let v7 = version(&body);
+
+    // the card moved forward three years
+    let (status, got_card) = app.get(Some("officer1"), "/api/v1/cards/F800001196").await;
+    assert_eq!(status, 200, "{got_card}");
+    assert_eq!(got_card["ui_number"], "F800001196");
+    assert_eq!(got_card["expires_on"], "2030-02-15");
+    assert_eq!(got_card["cases"][0]["case_number"], n.as_str());
+    assert_eq!(got_card["cases"][0]["state"], "issued");
+    let (status, body) = app
+        .get(
+            Some("alice"),
+            "/api/v1/cards/lookup?ui_number=F800001196&birth_date=1992-05-03",
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["expires_on"], "2030-02-15");
+    assert_eq!(body["window"]["status"], "not_yet_open");
+
+    // the case: decision and the whole history, in order
+    let got = app.case("alice", &n).await;
+    assert_eq!(got["state"], "issued");
+    assert_eq!(got["version"], v7);
+    assert_eq!(got["decision"]["new_expires_on"], "2030-02-15");
+    let history: Vec<(String, Value, String, String)> = got["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            assert!(h["at"].is_string(), "{h}");
+            (
+                h["event"].as_str().unwrap().to_string(),
+                h["from"].clone(),
+                h["to"].as_str().unwrap().to_string(),
+                h["actor_role"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, Value, String, String)> = [
+        ("file", Value::Null, "submitted", "applicant"),
+        ("pay", json!("submitted"), "paid", "payment_gateway"),
+        ("claim", json!("paid"), "labor_review", "labor_reviewer"),
+        (
+            "request_supplement",
+            json!("labor_review"),
+            "supplement",
+            "labor_reviewer",
+        ),
+        ("submit_supplement", json!("supplement"), "labor_review", "applicant"),
+        ("approve", json!("labor_review"), "immigration_review", "labor_reviewer"),
+        (
+            "claim",
+            json!("immigration_review"),
+            "immigration_review",
+            "immigration_officer",
+        ),
+        ("issue", json!("immigration_review"), "issued", "immigration_officer"),
+    ]
+    .into_iter()
+    .map(|(e, f, t, r)| (e.to_string(), f, t.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(history, want);
+}
+
+// ------------------------------------------------------------------ 2. withdrawal
+
+async fn withdraw_before_payment(db: Db) {
+    let c = card("F800001196", "1992-05-03", OPEN);
+    let app = App::start(db, std::slice::from_ref(&c)).await;
+    let filed = app.file("alice", &c).await;
+    let n = filed["case_number"].as_str().unwrap().to_string();
+
+    // another applicant sees nothing and can do nothing
+    let answer = app.get(Some("bob"), &format!("/api/v1/cases/{n}")).await;
+    assert_error(&answer, 404, "case_not_found");
+    let answer = app.fire("bob", &n, json!({"event": "withdraw"})).await;
+    assert_error(&answer, 404, "case_not_found");
+    assert_eq!(app.case("alice", &n).await["state"], "submitted");
+
+    let (status, body) = app
+        .fire("alice", &n, json!({"event": "withdraw", "version": version(&filed)}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "withdrawn");
+    assert!(version(&body) > version(&filed));
+    let got = app.case("alice", &n).await;
+    assert_eq!(got["state"], "withdrawn");
+    assert_eq!(got["paid"], false);
+    let history: Vec<(&str, &str)> = got["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["event"].as_str().unwrap(), h["actor_role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(history, [("file", "applicant"), ("withdraw", "applicant")]);
+    assert_eq!(got["history"][1]["from"], "submitted");
+    assert_eq!(got["history"][1]["to"], "withdrawn");
+
+    // a withdrawn case is closed: no second withdrawal, and the card may be filed for again
+    let answer = app.fire("alice", &n, json!({"event": "withdraw"})).await;
+    assert_error(&answer, 409, "invalid_transition");
+    let again = app.file("alice", &c).await;
+    assert_ne!(again["case_number"], n.as_str());
+}
+
+// ------------------------------------------------------------------ 3. rejection
+
+async fn rejection_with_grounds(db: Db) {
+    let c = card("F800001196", "1992-05-03", OPEN);
+    let app = App::start(db, std::slice::from_ref(&c)).await;
+    let filed = app.file("alice", &c).await;
+    let n = filed["case_number"].as_str().unwrap().to_string();
+
+    // paid at the counter this time
+    let (status, body) = app
+        .fire(
+            "cashier",
+            &n,
+            json!({"event": "pay", "amount_twd": 3500, "receipt_no": "COUNTER-1"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "paid");
+    let (status, body) = app.fire("reviewer1", &n, json!({"event": "claim"})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let answer = app
+        .fire(
+            "reviewer1",
+            &n,
+            json!({"event": "reject", "grounds": "not_eligible", "reason": "salary below the threshold"}),
+        )
+        .await;
+    let fields = assert_error(&answer, 422, "validation_failed");
+    assert!(has_field(&fields, "legal_basis", "required"), "{fields:?}");
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    let answer = app
+        .fire(
+            "reviewer1",
+            &n,
+            json!({"event": "reject", "grounds": "bored", "reason": "x", "legal_basis": "y"}),
+        )
+        .await;
+    let fields = assert_error(&answer, 422, "validation_failed");
+    assert!(has_field(&fields, "grounds", "invalid"), "{fields:?}");
+    // refused events changed nothing
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(got["state"], "labor_review");
+    assert_eq!(got["decision"], Value::Null);
+
+    let basis = "就業金卡延期審查要點第5點";
+    let (status, body) = app
+        .fire(
+            "reviewer1",
+            &n,
+            json!({"event": "reject", "version": version(&got), "grounds": "not_eligible",
+                   "reason": "salary below the threshold", "legal_basis": basis}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "rejected");
+    for who in ["alice", "reviewer1", "helpdesk"] {
+        let got = app.case(who, &n).await;
+        assert_eq!(got["state"], "rejected");
+        assert_eq!(
+            got["decision"],
+            json!({"grounds": "not_eligible", "reason": "salary below the threshold", "legal_basis": basis, "new_expires_on": null}),
+            "as {who}"
+        );
+        let last = got["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (&last["event"], &last["from"], &last["to"], &last["actor_role"]),
+            (
+                &json!("reject"),
+                &json!("labor_review"),
+                &json!("rejected"),
+                &json!("labor_reviewer")
+            )
+        );
+    }
+    // the card did not move
+    let (_, got_card) = app.get(Some("reviewer1"), "/api/v1/cards/F800001196").await;
+    assert_eq!(got_card["expires_on"], OPEN);
+}
+
+// ------------------------------------------------------------------ 4. the 409s
+
+async fn conflicts(db: Db) {
+    let open = card("F800001196", "1992-05-03", OPEN);
+    let not_yet = card(&ui_number('A', "80000001"), "1990-01-01", NOT_YET_OPEN);
+    let locked = card(&ui_number('B', "90000002"), "1985-07-07", LOCKED);
+    let expired = card(&ui_number('C', "80000003"), "1980-12-31", EXPIRED);
+    let app = App::start(db, &[open.clone(), not_yet.clone(), locked.clone(), expired.clone()]).await;
+    let docs = app.filing_documents("alice").await;
+
+    for (c, status, opens_on, locks_on, code) in [
+        (&not_yet, "not_yet_open", "2027-02-28", "2027-05-30", "window_not_open"),
+        (&locked, "locked", "2026-08-10", "2026-11-10", "window_locked"),
+        (&expired, "expired", "2026-07-20", "2026-10-20", "card_expired"),
+    ] {
+        let (s, body) = app
+            .get(
+                Some("alice"),
+                &format!("/api/v1/cards/lookup?ui_number={}&birth_date={}", c.ui, c.birth),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(
+            body["window"],
+            json!({"opens_on": opens_on, "locks_on": locks_on, "status": status}),
+            "{}",
+            c.ui
+        );
+        let answer = app.post(Some("alice"), "/api/v1/extensions", &filing(c, &docs)).await;
+        assert_error(&answer, 409, code);
+    }
+
+    // one pending extension per card
+    let (s, first) = app
+        .post(Some("alice"), "/api/v1/extensions", &filing(&open, &docs))
+        .await;
+    assert_eq!(s, 201, "{first}");
+    let n = first["case_number"].as_str().unwrap().to_string();
+    let answer = app
+        .post(Some("alice"), "/api/v1/extensions", &filing(&open, &docs))
+        .await;
+    assert_error(&answer, 409, "extension_pending");
+    let bob_docs = app.filing_documents("bob").await;
+    let answer = app
+        .post(Some("bob"), "/api/v1/extensions", &filing(&open, &bob_docs))
+        .await;
+    assert_error(&answer, 409, "extension_pending");
+
+    // invalid transition: approve on a submitted case
+    let answer = app.fire("reviewer1", &n, json!({"event": "approve"})).await;
+    assert_error(&answer, 409, "invalid_transition");
+    let answer = app.fire("reviewer1", &n, json!({"event": "claim"})).await;
+    assert_error(&answer, 409, "invalid_transition");
+
+    // version conflict: the version seen before the payment is stale
+    let stale = version(&first);
+    let (s, body) = app.notify(&n, 3500, "RCPT-409").await;
+    assert_eq!(s, 200, "{body}");
+    let answer = app
+        .fire("reviewer1", &n, json!({"event": "claim", "version": stale}))
+        .await;
+    assert_error(&answer, 409, "version_conflict");
+    let answer = app
+        .fire("reviewer1", &n, json!({"event": "claim", "version": stale + 100}))
+        .await;
+    assert_error(&answer, 409, "version_conflict");
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(got["state"], "paid");
+    assert_eq!(got["assignee"], Value::Null);
+    let (s, body) = app
+        .fire("reviewer1", &n, json!({"event": "claim", "version": version(&got)}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["state"], "labor_review");
+    // the same version a second time is stale now
+    let answer = app
+        .fire("reviewer1", &n, json!({"event": "approve", "version": version(&got)}))
+        .await;
+    assert_error(&answer, 409, "version_conflict");
+}
+
+// ------------------------------------------------------------------ 5. refusals
+
+async fn refusals(db: Db) {
+    let c = card("F800001196", "1992-05-03", OPEN);
+    let app = App::start(db, std::slice::from_ref(&c)).await;
+    let filed = app.file("alice", &c).await;
+    let n = filed["case_number"].as_str().unwrap().to_string();
+
+    // 403: the helpdesk changes no state; queues belong to their agency
+    for event in ["pay", "withdraw", "claim", "approve", "reject", "issue"] {
+        let answer = app.fire("helpdesk", &n, json!({"event": event, "reason": "r"})).await;
+        assert_error(&answer, 403, "forbidden");
+    }
+    let answer = app.get(Some("officer1"), "/api/v1/queues/intake").await;
+    assert_error(&answer, 403, "forbidden");
+    let answer = app.get(Some("officer1"), "/api/v1/queues/labor_review").await;
+    assert_error(&answer, 403, "forbidden");
+    let answer = app.get(Some("reviewer1"), "/api/v1/queues/immigration_review").await;
+    assert_error(&answer, 403, "forbidden");
+    let answer = app.get(Some("alice"), "/api/v1/queues/intake").await;
+    assert_error(&answer, 403, "forbidden");
+    let answer = app
+        .fire(
+            "alice",
+            &n,
+            json!({"event": "pay", "amount_twd": 3500, "receipt_no": "SELF"}),
+        )
+        .await;
+    assert_error(&answer, 403, "forbidden");
+    assert_eq!(app.case("alice", &n).await["state"], "submitted");
+
+    // 401: no credentials, or a bad token
+    let answer = app.get(None, &format!("/api/v1/cases/{n}")).await;
+    assert_error(&answer, 401, "unauthorized");
+    let answer = app.post(None, "/api/v1/extensions", &json!({})).await;
+    assert_error(&answer, 401, "unauthorized");
+    let answer = app.get(None, "/api/v1/queues/intake").await;
+    assert_error(&answer, 401, "unauthorized");
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/v1/cases/{n}")))
+        .bearer_auth("gct_0000000000000000000000000000000000000000000000000000000000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_error(&App::answer(resp).await, 401, "unauthorized");
+
+    // 404
+    let answer = app.get(Some("reviewer1"), "/api/v1/cases/115550009999").await;
+    assert_error(&answer, 404, "case_not_found");
+    let answer = app.fire("reviewer1", "115550009999", json!({"event": "claim"})).await;
+    assert_error(&answer, 404, "case_not_found");
+    let answer = app
+        .get(
+            Some("alice"),
+            "/api/v1/cards/lookup?ui_number=F800001196&birth_date=1992-05-04",
+        )
+        .await;
+    assert_error(&answer, 404, "card_not_found");
+    let answer = app
+        .get(
+            Some("alice"),
+            "/api/v1/cards/lookup?ui_number=A800000014&birth_date=1992-05-03",
+        )
+        .await;
+    assert_error(&answer, 404, "card_not_found");
+    let answer = app.get(Some("reviewer1"), "/api/v1/cards/A800000014").await;
+    assert_error(&answer, 404, "card_not_found");
+
+    // 422 on the lookup
+    let answer = app
+        .get(
+            Some("alice"),
+            "/api/v1/cards/lookup?ui_number=A800000015&birth_date=1992-05-03",
+        )
+        .await;
+    let fields = assert_error(&answer, 422, "invalid_ui_number");
+    assert_eq!(fields[0]["field"], "ui_number");
+
+    // 422 on the filing, with the field's path; nothing is filed
+    let docs = app.filing_documents("bob").await;
+    let bob_card = card("F800001196", "1992-05-03", OPEN);
+    let mut body = filing(&bob_card, &docs);
+    body["passport"]["expiry_date"] = json!("2027-05-24"); // the day before today + 6 months
+    let fields = assert_error(
+        &app.post(Some("bob"), "/api/v1/extensions", &body).await,
+        422,
+        "validation_failed",
+    );
+    assert!(
+        has_field(&fields, "passport.expiry_date", "passport_validity"),
+        "{fields:?}"
+    );
+    let mut body = filing(&bob_card, &docs);
+    body["residence"]["validity_years"] = json!(4);
+    let fields = assert_error(
+        &app.post(Some("bob"), "/api/v1/extensions", &body).await,
+        422,
+        "validation_failed",
+    );
+    assert!(
+        fields.iter().any(|f| f["field"] == "residence.validity_years"),
+        "{fields:?}"
+    );
+    let mut body = filing(&bob_card, &docs);
+    body["field"]["field"] = json!("cooking");
+    let fields = assert_error(
+        &app.post(Some("bob"), "/api/v1/extensions", &body).await,
+        422,
+        "validation_failed",
+    );
+    assert!(
+        has_field(&fields, "field.field", "unknown_field_of_expertise"),
+        "{fields:?}"
+    );
+    let mut body = filing(&bob_card, &docs);
+    body["nickname"] = json!("Ethan");
+    let fields = assert_error(
+        &app.post(Some("bob"), "/api/v1/extensions", &body).await,
+        422,
+        "validation_failed",
+    );
+    assert!(has_field(&fields, "nickname", "unknown_field"), "{fields:?}");
+    let mut body = filing(&bob_card, &docs);
+    body["basic"]["nickname"] = json!("Ethan");
+    let fields = assert_error(
+        &app.post(Some("bob"), "/api/v1/extensions", &body).await,
+        422,
+        "validation_failed",
+    );
+    assert!(has_field(&fields, "basic.nickname", "unknown_field"), "{fields:?}");
+    // syntax errors are 400, in the same shape
+    let resp = app
+        .http
+        .post(app.url("/api/v1/extensions"))
+        .bearer_auth(app.token("bob"))
+        .header("Content-Type", "application/json")
+        .body("{\"filer\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_error(&App::answer(resp).await, 400, "malformed_json");
+
+    // uploads: size and type
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b'a');
+    assert_error(
+        &app.upload_as("alice", "passport_copy", big, "big.pdf").await,
+        413,
+        "too_large",
+    );
+    let mut exact = b"%PDF-1.4\n".to_vec();
+    exact.resize(10 * 1024 * 1024, b'a');
+    let (s, body) = app.upload_as("alice", "passport_copy", exact, "exact.pdf").await;
+    assert_eq!(s, 201, "exactly 10 MiB is allowed: {body}");
+    let answer = app
+        .upload_as("alice", "passport_copy", b"just some text, honest\n".to_vec(), "x.pdf")
+        .await;
+    assert_error(&answer, 415, "unsupported_type");
+    let answer = app
+        .upload_as(
+            "alice",
+            "passport_copy",
+            b"<html><script>alert(1)</script>".to_vec(),
+            "x.png",
+        )
+        .await;
+    assert_error(&answer, 415, "unsupported_type");
+    let fields = assert_error(
+        &app.upload_as("alice", "love_letter", PDF.to_vec(), "x.pdf").await,
+        422,
+        "validation_failed",
+    );
+    assert!(has_field(&fields, "doc_type", "not_in_catalog"), "{fields:?}");
+
+    // payments
+    let raw = serde_json::to_vec(
+        &json!({"case_number": n, "amount_twd": 3500, "receipt_no": "R-1", "paid_at": "2026-11-25T02:05:00Z"}),
+    )
+    .unwrap();
+    assert_error(
+        &app.notify_raw(raw.clone(), &sign("not the secret", &raw)).await,
+        401,
+        "bad_signature",
+    );
+    assert_error(&app.notify_raw(raw.clone(), "sha256=00").await, 401, "bad_signature");
+    assert_error(&app.notify_raw(raw.clone(), "").await, 401, "bad_signature");
+    let mut tampered = raw.clone();
+    let sig = sign(SECRET, &raw);
+    tampered.extend_from_slice(b" ");
+    assert_error(&app.notify_raw(tampered, &sig).await, 401, "bad_signature");
+    let fields = assert_error(&app.notify(&n, 3499, "R-2").await, 422, "amount_mismatch");
+    assert!(has_field(&fields, "amount_twd", "amount_mismatch"), "{fields:?}");
+    let got = app.case("alice", &n).await;
+    assert_eq!((&got["state"], &got["paid"]), (&json!("submitted"), &json!(false)));
+    assert_eq!(
+        got["history"].as_array().unwrap().len(),
+        1,
+        "refusals write nothing: {got}"
+    );
+
+    // the same notification ten times, all at once: one payment
+    let mut set = tokio::task::JoinSet::new();
+    let body = json!({"case_number": n, "amount_twd": 3500, "receipt_no": "R-ONCE", "paid_at": "2026-11-25T02:05:00Z"});
+    let raw = serde_json::to_vec(&body).unwrap();
+    let sig = sign(SECRET, &raw);
+    for _ in 0..10 {
+        let (http, url, raw, sig) = (
+            app.http.clone(),
+            app.url("/api/v1/payments/notify"),
+            raw.clone(),
+            sig.clone(),
+        );
+        set.spawn(async move {
+            let resp = http
+                .post(url)
+                .header("Content-Type", "application/json")
+                .header("X-Goldcard-Signature", sig)
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            App::answer(resp).await
+        });
+    }
+    while let Some(answer) = set.join_next().await {
+        let (s, body) = answer.unwrap();
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body, json!({"case_number": n, "state": "paid"}));
+    }
+    // and again, one after another
+    for _ in 0..3 {
+        let (s, body) = app.notify_raw(raw.clone(), &sig).await;
+        assert_eq!((s, &body["state"]), (200, &json!("paid")), "{body}");
+    }
+    let got = app.case("reviewer1", &n).await;
+    let pays = got["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["event"] == "pay")
+        .count();
+    assert_eq!(pays, 1, "{got}");
+    // a repeat with another receipt is not a second payment
+    let answer = app.notify(&n, 3500, "R-OTHER").await;
+    assert_eq!(answer.0 / 100, 4, "{answer:?}");
+    assert_error(&answer, answer.0, answer.1["error"]["code"].as_str().unwrap_or("?"));
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(
+        got["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["event"] == "pay")
+            .count(),
+        1
+    );
+}
+
+// ------------------------------------------------------------------ 6. helpdesk
+
+async fn helpdesk_sees_masked_identifiers(db: Db) {
+    let c = card("F800001196", "1992-05-03", OPEN);
+    let app = App::start(db, std::slice::from_ref(&c)).await;
+    let n = app.paid_case("alice", &c, "RCPT-HD").await;
+    // an officer sees the full values
+    let got = app.case("reviewer1", &n).await;
+    assert_eq!(got["applicant"]["ui_number"], "F800001196");
+    let passport = got["applicant"]["passport_number"].as_str().unwrap().to_string();
+    assert!(passport == "P12345678" || passport == "A12345678", "{passport}");
+    assert_eq!(got["documents"].as_array().unwrap().len(), 4);
+
+    let hidden = ["F800001196", "P12345678", "A12345678"];
+    let check = |what: &str, body: &str| {
+        for h in hidden {
+            assert!(!body.contains(h), "{what} shows {h} to the helpdesk: {body}");
+        }
+    };
+    let (s, body) = app.get_text("helpdesk", &format!("/api/v1/cases/{n}")).await;
+    assert_eq!(s, 200, "{body}");
+    check("GET /cases/{n}", &body);
+    let got: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(got["applicant"]["ui_number"], "******1196");
+    assert_eq!(got["applicant"]["passport_number"], format!("*****{}", &passport[5..]));
+    assert_eq!(got["documents"], json!([]));
+    assert_eq!(got["state"], "paid");
+    assert_eq!(got["history"].as_array().unwrap().len(), 2);
+
+    let (s, body) = app.get_text("helpdesk", "/api/v1/cards/F800001196").await;
+    assert_eq!(s, 200, "{body}");
+    check("GET /cards/{ui}", &body);
+    let got: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(got["ui_number"], "******1196");
+    assert_eq!(got["passport_number"], "*****5678");
+    assert_eq!(got["expires_on"], OPEN);
+    assert_eq!(got["cases"][0]["case_number"], n.as_str());
+
+    for q in [
+        n.as_str(),
+        "F800001196",
+        "f800001196",
+        "ethan.hunt@example.com",
+        "ETHAN",
+        &passport,
+    ] {
+        let (s, body) = app
+            .get_text("helpdesk", &format!("/api/v1/cases?q={}", urlencode(q)))
+            .await;
+        assert_eq!(s, 200, "{body}");
+        check("GET /cases?q=", &body);
+        let got: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(got["total"], 1, "q={q}: {got}");
+        assert_eq!(got["items"][0]["case_number"], n.as_str());
+    }
+    // the helpdesk cannot upload, file, or read the queues
+    assert_error(
+        &app.upload_as("helpdesk", "passport_copy", PDF.to_vec(), "p.pdf").await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &app.get(Some("helpdesk"), "/api/v1/queues/intake").await,
+        403,
+        "forbidden",
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------ 7. queues and search
+
+async fn queues_and_search(db: Db) {
+    let first = card("F800001196", "1992-05-03", OPEN);
+    let mut second = card("A800000014", "1990-01-01", OPEN);
+    second.family = "ROE";
+    second.given = "RICHARD";
+    second.email = "rick.roe@example.com";
+    second.passport = "P87654321";
+    let app = App::start(db, &[first.clone(), second.clone()]).await;
+
+    let n1 = app.paid_case("alice", &first, "RCPT-Q1").await;
+    let n2 = app.paid_case("bob", &second, "RCPT-Q2").await;
+
+    // intake: both paid cases, unassigned, with a due date 20 working days on
+    let (s, body) = app.get(Some("reviewer1"), "/api/v1/queues/intake").await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["total"], 2, "{body}");
+    let item = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["case_number"] == n1.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["state"], "paid");
+    assert_eq!(item["applicant_name"], "ETHAN HUNT");
+    assert_eq!(item["field"], "digital");
+    assert_eq!(item["hk_macau"], false);
+    assert_eq!(item["overdue"], false);
+    assert_eq!(item["assignee"], Value::Null);
+    assert!(item["filed_at"].is_string(), "{item}");
+    assert_eq!(item["due_on"], "2026-12-23", "20 working days after 2026-11-25: {item}");
+    let (s, body) = app.get(Some("lsup"), "/api/v1/queues/intake").await;
+    assert_eq!((s, &body["total"]), (200, &json!(2)), "{body}");
+
+    // paging
+    let (s, page1) = app.get(Some("reviewer1"), "/api/v1/queues/intake?per_page=1").await;
+    assert_eq!(s, 200, "{page1}");
+    assert_eq!(page1["total"], 2);
+    assert_eq!(page1["items"].as_array().unwrap().len(), 1);
+    let (s, page2) = app
+        .get(Some("reviewer1"), "/api/v1/queues/intake?per_page=1&page=2")
+        .await;
+    assert_eq!(s, 200, "{page2}");
+    assert_eq!(page2["total"], 2);
+    assert_eq!(page2["items"].as_array().unwrap().len(), 1);
+    assert_ne!(page1["items"][0]["case_number"], page2["items"][0]["case_number"]);
+    let (s, page3) = app
+        .get(Some("reviewer1"), "/api/v1/queues/intake?per_page=1&page=3")
+        .await;
+    assert_eq!(
+        (s, &page3["total"], &page3["items"]),
+        (200, &json!(2), &json!([])),
+        "{page3}"
+    );
+    let answer = app.get(Some("reviewer1"), "/api/v1/queues/intake?per_page=0").await;
+    assert_error(&answer, 422, "validation_failed");
+    let answer = app
+        .get(Some("reviewer1"), "/api/v1/queues/intake?sort=applicant_name")
+        .await;
+    assert_error(&answer, 422, "validation_failed");
+    let answer = app.get(Some("reviewer1"), "/api/v1/queues/everything").await;
+    assert_error(&answer, 404, "queue_not_found");
+
+    // claim one: it leaves intake and shows in the claimer's `mine`
+    let (s, body) = app.fire("reviewer1", &n1, json!({"event": "claim"})).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, intake) = app.get(Some("reviewer1"), "/api/v1/queues/intake").await;
+    assert_eq!(intake["total"], 1);
+    assert_eq!(intake["items"][0]["case_number"], n2.as_str());
+    let (s, mine) = app.get(Some("reviewer1"), "/api/v1/queues/mine").await;
+    assert_eq!(s, 200, "{mine}");
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!(mine["items"][0]["case_number"], n1.as_str());
+    assert_eq!(mine["items"][0]["state"], "labor_review");
+    assert_eq!(mine["items"][0]["assignee"], "reviewer1");
+    let (_, theirs) = app.get(Some("reviewer2"), "/api/v1/queues/mine").await;
+    assert_eq!(
+        (&theirs["total"], &theirs["items"]),
+        (&json!(0), &json!([])),
+        "{theirs}"
+    );
+    let (_, review) = app.get(Some("reviewer2"), "/api/v1/queues/labor_review").await;
+    assert_eq!(review["total"], 1, "{review}");
+    assert_eq!(review["items"][0]["case_number"], n1.as_str());
+
+    // search: case number, UI number, email, a piece of the name
+    for (q, want) in [
+        (n1.as_str(), n1.as_str()),
+        (n2.as_str(), n2.as_str()),
+        ("F800001196", n1.as_str()),
+        ("a800000014", n2.as_str()),
+        ("ethan.hunt@example.com", n1.as_str()),
+        ("Rick.Roe@Example.com", n2.as_str()),
+        ("THAN HU", n1.as_str()),
+        ("chard", n2.as_str()),
+    ] {
+        for who in ["reviewer1", "officer1", "helpdesk", "cashier"] {
+            let (s, body) = app.get(Some(who), &format!("/api/v1/cases?q={}", urlencode(q))).await;
+            assert_eq!(s, 200, "{body}");
+            assert_eq!(body["total"], 1, "q={q} as {who}: {body}");
+            assert_eq!(body["items"][0]["case_number"], want, "q={q}: {body}");
+        }
+    }
+    // hostile text is only text
+    for q in [
+        "%",
+        "%%",
+        "_",
+        "ethan_hunt",
+        "'; DROP TABLE cases;--",
+        "\" OR 1=1 --",
+        "\\",
+    ] {
+        let (s, body) = app
+            .get(Some("reviewer1"), &format!("/api/v1/cases?q={}", urlencode(q)))
+            .await;
+        assert_eq!(s, 200, "q={q}: {body}");
+        assert_eq!(
+            (&body["total"], &body["items"]),
+            (&json!(0), &json!([])),
+            "q={q}: {body}"
+        );
+    }
+    let (s, body) = app.get(Some("reviewer1"), &format!("/api/v1/cases?q={n1}")).await;
+    assert_eq!(
+        (s, &body["total"]),
+        (200, &json!(1)),
+        "the table is still there: {body}"
+    );
+    let answer = app.get(Some("reviewer1"), "/api/v1/cases?q=").await;
+    assert_error(&answer, 422, "validation_failed");
+    // applicants do not search
+    assert_error(&app.get(Some("alice"), "/api/v1/cases?q=ethan").await, 403, "forbidden");
+}
+
+on_both! {
+    api_lifecycle => lifecycle;
+    api_withdraw => withdraw_before_payment;
+    api_reject => rejection_with_grounds;
+    api_conflicts => conflicts;
+    api_refusals => refusals;
+    api_helpdesk => helpdesk_sees_masked_identifiers;
+    api_queues => queues_and_search;
+}
