@@ -41,6 +41,22 @@ async fn serve_migrates_seeds_and_reports_health(db: Db) {
     assert_eq!(ready["status"], "ready");
     let home = client.get(&server.base).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("就業金卡"));
+    // the outbox dispatcher runs beside the server: the demo's notifications become .eml
+    // files (GOLDCARD_SMTP_URL is unset)
+    let outbox = env.dir.path().join("data/outbox");
+    let mut written = 0;
+    for _ in 0..200 {
+        written = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
+        if written >= 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        written >= 10,
+        "only {written} notifications were written to {}",
+        outbox.display()
+    );
     assert!(server.terminate().success(), "graceful stop on SIGTERM");
     assert!(count(&env, "cards").await >= 300);
     assert!(count(&env, "cases").await >= 8);

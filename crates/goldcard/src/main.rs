@@ -490,13 +490,25 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
             s
         }
     };
+    if config.env == Environment::Production && config.smtp_url.is_none() {
+        bail!("GOLDCARD_SMTP_URL is required when GOLDCARD_ENV=production");
+    }
+    let mailer = goldcard_mail::Transport::from_config(config.smtp_url.as_deref(), goldcard_mail::DEFAULT_OUTBOX_DIR)
+        .context("GOLDCARD_SMTP_URL")?;
+    let letterhead = goldcard_mail::Letterhead::parse(&config.mail_from)
+        .context("GOLDCARD_MAIL_FROM")?
+        .with_documents(goldcard_mail::DocumentNames::from_catalog(
+            &catalogs.catalog.document_types,
+        ));
     match &config.smtp_url {
         Some(url) => println!("mail: SMTP {} as {}", redact(url), config.mail_from),
         None => println!(
-            "mail: .eml files under data/outbox/ (GOLDCARD_SMTP_URL unset), as {}",
+            "mail: .eml files under {}/ (GOLDCARD_SMTP_URL unset), as {}",
+            goldcard_mail::DEFAULT_OUTBOX_DIR,
             config.mail_from
         ),
     }
+
     if let Some(now) = config.now {
         println!("the clock is frozen at {now} (GOLDCARD_NOW)");
     }
@@ -521,10 +533,31 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         "goldcard listening on http://{addr} (ready in {} ms)",
         started.elapsed().as_millis()
     );
+    // started once start-up's own writes (migrations, seeds, policy) are done
+    let dispatcher = tokio::spawn(goldcard_mail::run_forever(
+        store.db().clone(),
+        mailer,
+        letterhead,
+        DispatchClock(config.now),
+        std::time::Duration::from_secs(2),
+    ));
     goldcard_web::serve(listener, state, shutdown_signal()).await?;
+    // a row the dispatcher had claimed is taken up again when its claim expires
+    dispatcher.abort();
     store.close().await?;
     println!("goldcard stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The outbox dispatcher's clock: real time, never behind a frozen `GOLDCARD_NOW`, so
+/// that mail written "at" the frozen instant falls due and put-off mail is retried.
+struct DispatchClock(Option<chrono::DateTime<chrono::Utc>>);
+
+impl Clock for DispatchClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let real = chrono::Utc::now();
+        self.0.map_or(real, |frozen| frozen.max(real))
+    }
 }
 
 fn rand_byte() -> u8 {

@@ -9,8 +9,9 @@ use goldcard_domain::{
 use goldcard_store::accounts::{self, Login, NewAccount};
 use goldcard_store::cards::{self, CardRow};
 use goldcard_store::entity::{accounts as account, cards as card};
+use goldcard_store::events::FireError;
 use goldcard_store::events::{self, Rules};
-use goldcard_store::{NewCase, Store};
+use goldcard_store::{NewCase, Store, StoreError};
 use goldcard_workflow::{Actor, EventRequest, Role};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -161,6 +162,19 @@ pub async fn synthetic_cards(
     Ok(())
 }
 
+/// The events that take a new case into each state of the workflow, in turn: submitted,
+/// paid, labor_review, supplement, immigration_review, issued, rejected, withdrawn.
+const WALKS: [&[&str]; 8] = [
+    &[],
+    &["pay"],
+    &["pay", "claim"],
+    &["pay", "claim", "request_supplement"],
+    &["pay", "claim", "approve"],
+    &["pay", "claim", "approve", "claim", "issue"],
+    &["pay", "claim", "reject"],
+    &["withdraw"],
+];
+
 /// The demo accounts: one per role (two reviewers and two officers), sharing a password.
 pub const DEMO_ACCOUNTS: [(&str, Role, &str); 13] = [
     ("holder", Role::Applicant, "Demo Holder 示範持卡人"),
@@ -269,21 +283,20 @@ pub async fn demo(store: &Store, rules: Rules<'_>, now: DateTime<Utc>) -> anyhow
         .limit(40)
         .all(store.db())
         .await?;
-    let script: [&[&str]; 8] = [
-        &[],
-        &["pay"],
-        &["pay", "claim"],
-        &["pay", "claim", "request_supplement"],
-        &["pay", "claim", "approve"],
-        &["pay", "claim", "approve", "claim", "issue"],
-        &["pay", "claim", "reject"],
-        &["withdraw"],
-    ];
     let mut cases = 0;
     for (i, c) in open_cards.iter().enumerate() {
-        let steps = script[i % script.len()];
+        let steps = WALKS[i % WALKS.len()];
         let filer = if i % 3 == 0 { find("employer")? } else { holder.clone() };
-        file_and_walk(store, rules, &filer, c, steps, &made, now + Duration::seconds(i as i64)).await?;
+        file_and_walk(
+            store,
+            rules,
+            &filer,
+            c,
+            steps,
+            &made,
+            now - Duration::hours(2) + Duration::seconds(i as i64),
+        )
+        .await?;
         cases += 1;
     }
     Ok(DemoSummary {
@@ -431,16 +444,6 @@ pub async fn synthetic_cases(store: &Store, rules: Rules<'_>, n: u64, now: DateT
     let pb = bar(n, "cases");
     let mut after = 0i64;
     let mut done = 0u64;
-    let script: [&[&str]; 8] = [
-        &[],
-        &["pay"],
-        &["pay", "claim"],
-        &["pay", "claim", "request_supplement"],
-        &["pay", "claim", "approve"],
-        &["pay", "claim", "approve", "claim", "issue"],
-        &["pay", "claim", "reject"],
-        &["withdraw"],
-    ];
     while done < n {
         let page = card::Entity::find()
             .filter(card::Column::Id.gt(after))
@@ -458,13 +461,19 @@ pub async fn synthetic_cases(store: &Store, rules: Rules<'_>, n: u64, now: DateT
             if done == n {
                 break;
             }
-            let steps = script[(done % 8) as usize];
-            match file_and_walk(store, rules, &filer, &c, steps, &people, now).await {
+            let steps = WALKS[(done as usize) % WALKS.len()];
+            match file_and_walk(store, rules, &filer, &c, steps, &people, now - Duration::hours(2)).await {
                 Ok(()) => {
                     done += 1;
                     pb.inc(1);
                 }
-                Err(e) if e.to_string().contains("pending") || format!("{e:?}").contains("ExtensionPending") => {
+                // a card that already has an open case is skipped
+                Err(e)
+                    if matches!(
+                        e.downcast_ref::<FireError>(),
+                        Some(FireError::Store(StoreError::ExtensionPending))
+                    ) =>
+                {
                     continue;
                 }
                 Err(e) => return Err(e),

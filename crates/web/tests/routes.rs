@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use goldcard_access::Access;
-use goldcard_domain::{Clock, Email, FixedClock};
+use goldcard_domain::{Email, FixedClock};
 use goldcard_store::Store;
 use goldcard_store::accounts::{self, Login, NewAccount};
 use goldcard_store::blobs::BlobStore;

@@ -1,11 +1,11 @@
 //! `GET /api/v1/cards/lookup` (applicants: window status) and `GET /api/v1/cards/{ui}`.
 
-use super::mask;
+use super::{ApiQuery, mask};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use goldcard_domain::{FieldError, FilingWindow, UiNumber, WindowStatus};
 use goldcard_store::entity::{cards, cases};
@@ -51,7 +51,7 @@ pub struct LookupView {
 /// Finds a card by UI number and birth date and tells whether an extension may be filed.
 #[utoipa::path(get, path = "/api/v1/cards/lookup", params(LookupQuery), tag = "cards",
     responses((status = 200, body = LookupView), (status = 404, description = "card_not_found"), (status = 422, description = "invalid_ui_number")))]
-pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> ApiResult<Json<LookupView>> {
+pub async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -> ApiResult<Json<LookupView>> {
     let ui = UiNumber::parse(q.ui_number.as_deref().unwrap_or("")).map_err(|e| {
         ApiError::invalid(
             "invalid_ui_number",

@@ -1,12 +1,12 @@
 //! `GET /api/v1/cases/{n}`, `GET /api/v1/cases?q=`, `POST /api/v1/cases/{n}/events`.
 
 use super::queues::{CaseItem, Page, items};
-use super::{ApiJson, mask};
+use super::{ApiJson, ApiQuery, mask};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldcard_domain::FieldError;
 use goldcard_store::StoreError;
@@ -326,7 +326,7 @@ fn like_pattern(q: &str) -> String {
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Page>> {
     let text = q.q.as_deref().unwrap_or("").trim().to_string();
     if text.is_empty() || text.chars().count() > 200 {

@@ -59,8 +59,10 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Uploaded>)> {
+    // not a multipart/form-data request: say so in the API's error shape
+    let mut form = form.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
     let mut file: Option<(Vec<u8>, String)> = None;
     let mut doc_type: Option<String> = None;
     while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {

@@ -10,7 +10,8 @@ pub mod session;
 
 use crate::error::ApiError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use goldcard_domain::FieldError;
 use serde::de::DeserializeOwned;
 
@@ -36,6 +37,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A query string whose errors come back as 422 field errors in the API's error shape
+/// (axum's own `Query` answers them with plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(ApiQuery(q)),
+            Err(e) => Err(query_error(&e.body_text())),
+        }
+    }
+}
+
+/// Turns axum's "Failed to deserialize query string: per_page: invalid digit…" into a field error.
+fn query_error(text: &str) -> ApiError {
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text);
+    let (field, message) = match detail.split_once(": ") {
+        Some((f, m)) if !f.is_empty() && !f.contains(' ') => (f, m),
+        _ => ("", detail),
+    };
+    let code = if message.starts_with("unknown field") {
+        "unknown_field"
+    } else {
+        "invalid"
+    };
+    ApiError::validation(vec![FieldError::new(field, code, message)])
+}
+
 /// Parses JSON, naming the path of whatever does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -45,8 +78,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
         } else {
-            let field = if path == "." { String::new() } else { path };
             let msg = inner.to_string();
+            let mut field = if path == "." { String::new() } else { path };
+            // serde names a missing field only in its message: put it in the path
+            if let Some(name) = msg.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+                field = if field.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{field}.{name}")
+                };
+            }
             let code = if msg.starts_with("unknown field") {
                 "unknown_field"
             } else {

@@ -1,10 +1,11 @@
 //! `GET /api/v1/queues/{queue}`: the work lists of each agency, paged and sorted by due date.
 
+use super::ApiQuery;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldcard_domain::FieldError;
 use goldcard_store::StoreError;
@@ -129,7 +130,7 @@ pub async fn queue(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-    Query(q): Query<QueueQuery>,
+    ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<Page>> {
     if !QUEUES.contains(&name.as_str()) {
         return Err(ApiError::not_found(
