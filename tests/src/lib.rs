@@ -13,10 +13,15 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Builds the binary once per test process (a no-op when it is up to date) and returns it.
+/// The binary under test: `GOLDCARD_TEST_BIN` when the test command built it already
+/// (scripts/test does), else built once per test process (a no-op when up to date).
 pub fn goldcard_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("GOLDCARD_TEST_BIN").map(PathBuf::from) {
+            assert!(bin.exists(), "GOLDCARD_TEST_BIN={} does not exist", bin.display());
+            return bin;
+        }
         let status = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "-p", "goldcard", "--bin", "goldcard"])
             .current_dir(repo_root())

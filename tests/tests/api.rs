@@ -891,6 +891,9 @@ async fn conflicts(db: Db) {
     assert_error(&answer, 409, "invalid_transition");
     let answer = app.fire("reviewer1", &n, json!({"event": "claim"})).await;
     assert_error(&answer, 409, "invalid_transition");
+    // an event no definition has is no edge either
+    let answer = app.fire("reviewer1", &n, json!({"event": "teleport"})).await;
+    assert_error(&answer, 409, "invalid_transition");
 
     // version conflict: the version seen before the payment is stale
     let stale = version(&first);

@@ -113,6 +113,13 @@ pub fn router(state: AppState) -> Router {
         // asks the policy for every matched route; unmatched paths are plain 404s
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
         .fallback(|| async { error::ApiError::not_found("not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BODY))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

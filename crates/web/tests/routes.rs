@@ -245,6 +245,21 @@ async fn errors_have_the_one_shape() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_answered_in_the_one_shape() {
+    let w = world().await;
+    let req = Request::builder()
+        .method(Method::PUT)
+        .uri("/api/v1/extensions")
+        .body(Body::empty())
+        .unwrap();
+    let res = router(w.state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed", "{v}");
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_served_and_matches_its_snapshot() {
     let w = world().await;
     let req = Request::builder()

@@ -402,6 +402,12 @@ pub async fn fire(
         })?),
     };
     let case = visible_case(&state, &caller, &case_number).await?;
+    if !state.workflow.has_event(&event) {
+        return Err(ApiError::conflict(
+            "invalid_transition",
+            format!("there is no event `{event}`"),
+        ));
+    }
     if !state.access.may_fire(caller.role.as_str(), &event).await {
         return Err(ApiError::forbidden(format!("a {} may not fire `{event}`", caller.role)));
     }
