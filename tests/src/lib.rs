@@ -2,6 +2,8 @@
 //! working directory, against SQLite or a fresh database on the test PostgreSQL server.
 #![allow(clippy::unwrap_used)]
 
+pub mod smtp;
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -47,6 +49,60 @@ pub enum Db {
     Postgres,
 }
 
+/// An empty database for one test: a SQLite file in a temporary directory, or a new
+/// database on the test PostgreSQL server. The crates' storage tests connect to [`url`]
+/// and migrate it themselves.
+///
+/// [`url`]: FreshDb::url
+pub struct FreshDb {
+    /// Where to connect.
+    pub url: String,
+    /// `sqlite`, or the PostgreSQL database's name.
+    pub name: String,
+    /// Which backend.
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A new empty database on `db`; fails loudly when PostgreSQL is wanted and not there.
+pub async fn fresh_database(db: Db) -> FreshDb {
+    match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            FreshDb {
+                url,
+                name: "sqlite".into(),
+                db,
+                _dir: Some(dir),
+            }
+        }
+        Db::Postgres => {
+            let (url, name) = create_pg_database("gc_test").await;
+            FreshDb {
+                url,
+                name,
+                db,
+                _dir: None,
+            }
+        }
+    }
+}
+
+/// Creates a database named `PREFIX_<random>` on the test PostgreSQL server.
+async fn create_pg_database(prefix: &str) -> (String, String) {
+    let admin = pg_admin_url();
+    let name = format!("{prefix}_{}", hex_name());
+    let conn = Database::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin}: {e}"));
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    (format!("{}/{name}", admin.rsplit_once('/').unwrap().0), name)
+}
+
 /// A throwaway working directory with its own database.
 pub struct Env {
     /// The working directory (has `seeds/` and `workflows/` copies).
@@ -85,16 +141,7 @@ impl Env {
         copy_dir(&repo_root().join("workflows"), &dir.path().join("workflows"));
         let database_url = match db {
             Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("data/goldcard.db").display()),
-            Db::Postgres => {
-                let admin = pg_admin_url();
-                let name = format!("gc_e2e_{}", hex_name());
-                let conn = Database::connect(&admin).await.unwrap();
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                conn.close().await.unwrap();
-                format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
-            }
+            Db::Postgres => create_pg_database("gc_e2e").await.0,
         };
         Env {
             dir,

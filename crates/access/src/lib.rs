@@ -12,6 +12,7 @@
 
 mod adapter;
 mod error;
+pub mod sign_in;
 
 pub use adapter::{MAX_VALUES, SeaOrmAdapter, StoredRule};
 pub use error::AccessError;

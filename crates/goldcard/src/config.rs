@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use goldcard_domain::{Clock, FixedClock, SystemClock};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,6 +37,9 @@ pub struct Config {
     pub now: Option<DateTime<Utc>>,
     /// `GOLDCARD_ENV`.
     pub env: Environment,
+    /// Job schedules overriding the defaults: `[jobs]` in goldcard.toml, then
+    /// `GOLDCARD_JOBS` (`name=cron;name=cron`, `off` turns a job off). Checked at start-up.
+    pub jobs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +53,7 @@ struct FileConfig {
     payment_secret: Option<String>,
     now: Option<String>,
     env: Option<String>,
+    jobs: Option<BTreeMap<String, String>>,
 }
 
 /// The default database: SQLite in `data/`.
@@ -85,7 +90,12 @@ impl Config {
                     .0,
             ),
         };
+        let mut jobs = file.jobs.unwrap_or_default();
+        if let Some(text) = env("GOLDCARD_JOBS") {
+            jobs.extend(goldcard_jobs::Schedule::parse_overrides(&text).context("GOLDCARD_JOBS")?);
+        }
         Ok(Config {
+            jobs,
             database_url: pick("GOLDCARD_DATABASE_URL", file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind: pick("GOLDCARD_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".to_string()),

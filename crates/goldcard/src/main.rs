@@ -78,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Scheduled jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,6 +152,20 @@ enum WorkflowCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List the jobs, their schedules (Asia/Taipei) and their last runs.
+    List,
+    /// Run a job now, under its lease, as of an instant (default: now).
+    Run {
+        /// The job's name (see `goldcard jobs list`).
+        name: String,
+        /// The instant the job runs as of (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
     },
 }
 
@@ -353,6 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Jobs { command } => return jobs_command(command, &config, &store, clock.as_ref()).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -462,6 +482,8 @@ fn dot_to_svg(dot: &str) -> anyhow::Result<String> {
 async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let config = Config::load()?;
+    // a bad schedule stops start-up before anything is written
+    let schedule = goldcard_jobs::Schedule::new(&config.jobs).context("the job schedule")?;
     let clock = config.clock();
     let store = open(&config).await?;
     let catalogs = load_catalogs(&store, clock.as_ref()).await?;
@@ -493,13 +515,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     if config.env == Environment::Production && config.smtp_url.is_none() {
         bail!("GOLDCARD_SMTP_URL is required when GOLDCARD_ENV=production");
     }
-    let mailer = goldcard_mail::Transport::from_config(config.smtp_url.as_deref(), goldcard_mail::DEFAULT_OUTBOX_DIR)
-        .context("GOLDCARD_SMTP_URL")?;
-    let letterhead = goldcard_mail::Letterhead::parse(&config.mail_from)
-        .context("GOLDCARD_MAIL_FROM")?
-        .with_documents(goldcard_mail::DocumentNames::from_catalog(
-            &catalogs.catalog.document_types,
-        ));
+    let (mailer, letterhead) = mail_setup(&config, &catalogs)?;
     match &config.smtp_url {
         Some(url) => println!("mail: SMTP {} as {}", redact(url), config.mail_from),
         None => println!(
@@ -512,14 +528,24 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     if let Some(now) = config.now {
         println!("the clock is frozen at {now} (GOLDCARD_NOW)");
     }
+    let catalogs = Arc::new(catalogs);
+    let workflow = Arc::new(workflow);
+    let jobs = goldcard_jobs::Jobs {
+        db: store.db().clone(),
+        workflow: workflow.clone(),
+        catalogs: catalogs.clone(),
+        mailer,
+        letterhead,
+        holder: goldcard_jobs::Jobs::instance_name(),
+    };
     let access = goldcard_access::Access::load_default(store.db())
         .await
         .context("loading the access policy")?;
     let state = goldcard_web::AppState {
         store: store.clone(),
         access,
-        workflow: Arc::new(workflow),
-        catalogs: Arc::new(catalogs),
+        workflow,
+        catalogs,
         clock: clock.clone(),
         payment_secret: Arc::new(payment_secret),
         blobs: goldcard_store::blobs::BlobStore::new(&config.documents_dir),
@@ -534,29 +560,111 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         started.elapsed().as_millis()
     );
     // started once start-up's own writes (migrations, seeds, policy) are done
-    let dispatcher = tokio::spawn(goldcard_mail::run_forever(
-        store.db().clone(),
-        mailer,
-        letterhead,
-        DispatchClock(config.now),
-        std::time::Duration::from_secs(2),
-    ));
+    let mut scheduler = goldcard_jobs::start_scheduler(Arc::new(jobs), &schedule, clock.clone())
+        .await
+        .context("starting the job scheduler")?;
     goldcard_web::serve(listener, state, shutdown_signal()).await?;
-    // a row the dispatcher had claimed is taken up again when its claim expires
-    dispatcher.abort();
+    // a job cut short leaves its lease to expire; a row the dispatcher had claimed is
+    // taken up again when its claim expires
+    if let Err(e) = scheduler.shutdown().await {
+        tracing::warn!(error = ?e, "stopping the job scheduler");
+    }
     store.close().await?;
     println!("goldcard stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-/// The outbox dispatcher's clock: real time, never behind a frozen `GOLDCARD_NOW`, so
-/// that mail written "at" the frozen instant falls due and put-off mail is retried.
-struct DispatchClock(Option<chrono::DateTime<chrono::Utc>>);
+/// The mail transport and letterhead the configuration names.
+fn mail_setup(
+    config: &Config,
+    catalogs: &Catalogs,
+) -> anyhow::Result<(goldcard_mail::Transport, goldcard_mail::Letterhead)> {
+    let mailer = goldcard_mail::Transport::from_config(config.smtp_url.as_deref(), goldcard_mail::DEFAULT_OUTBOX_DIR)
+        .context("GOLDCARD_SMTP_URL")?;
+    let letterhead = goldcard_mail::Letterhead::parse(&config.mail_from)
+        .context("GOLDCARD_MAIL_FROM")?
+        .with_documents(goldcard_mail::DocumentNames::from_catalog(
+            &catalogs.catalog.document_types,
+        ));
+    Ok((mailer, letterhead))
+}
 
-impl Clock for DispatchClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        let real = chrono::Utc::now();
-        self.0.map_or(real, |frozen| frozen.max(real))
+async fn jobs_command(
+    command: JobsCommand,
+    config: &Config,
+    store: &Store,
+    clock: &dyn Clock,
+) -> anyhow::Result<ExitCode> {
+    let schedule = goldcard_jobs::Schedule::new(&config.jobs).context("the job schedule")?;
+    match command {
+        JobsCommand::List => {
+            use goldcard_store::entity::job_runs;
+            use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+            println!("{:<26} {:<16} {:<40} about", "job", "cron (Taipei)", "last run");
+            for ((name, cron), spec) in schedule.entries().zip(goldcard_jobs::JOBS) {
+                let last = job_runs::Entity::find()
+                    .filter(job_runs::Column::Name.eq(name))
+                    .order_by_desc(job_runs::Column::Id)
+                    .one(store.db())
+                    .await?
+                    .map_or_else(
+                        || "never".to_string(),
+                        |r| {
+                            format!(
+                                "{} {}",
+                                r.started_at.format("%Y-%m-%d %H:%M:%SZ"),
+                                r.outcome.unwrap_or_else(|| "running".into())
+                            )
+                        },
+                    );
+                println!("{name:<26} {:<16} {last:<40} {}", cron.unwrap_or("off"), spec.about);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsCommand::Run { name, now } => {
+            let spec = goldcard_jobs::job(&name).ok_or_else(|| {
+                anyhow!(
+                    "no job is named `{name}`; the jobs are: {}",
+                    goldcard_jobs::JOBS.map(|j| j.name).join(", ")
+                )
+            })?;
+            let as_of = match now {
+                Some(s) => {
+                    goldcard_domain::FixedClock::parse(&s)
+                        .map_err(|e| anyhow!("--now: {e}"))?
+                        .0
+                }
+                None => clock.now(),
+            };
+            let catalogs = load_catalogs(store, clock).await?;
+            let (mailer, letterhead) = mail_setup(config, &catalogs)?;
+            let jobs = goldcard_jobs::Jobs {
+                db: store.db().clone(),
+                workflow: Arc::new(extension_workflow()?),
+                catalogs: Arc::new(catalogs),
+                mailer,
+                letterhead,
+                holder: goldcard_jobs::Jobs::instance_name(),
+            };
+            match goldcard_jobs::run(&jobs, spec.name, as_of).await? {
+                goldcard_jobs::Outcome::Ran(ran) => {
+                    println!("{} as of {}: {ran}", spec.name, as_of.to_rfc3339());
+                    Ok(if ran.problems.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    })
+                }
+                goldcard_jobs::Outcome::LeaseHeld { holder } => {
+                    eprintln!(
+                        "{} is running elsewhere (lease held by {}); not run",
+                        spec.name,
+                        holder.as_deref().unwrap_or("another instance")
+                    );
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
     }
 }
 

@@ -24,14 +24,12 @@
 use crate::templates::{self, Addressee, DocumentNames, Locale};
 use crate::transport::{Mailer, SendError};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use goldcard_domain::Clock;
 use goldcard_store::entity::{accounts, outbox};
 use lettre::Message;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::time::Duration;
 
 /// A row waiting to be sent (or to be tried again).
 pub const STATUS_PENDING: &str = "pending";
@@ -50,7 +48,7 @@ const FIRST_RETRY: TimeDelta = TimeDelta::seconds(30);
 /// The longest delay between two attempts.
 const LONGEST_RETRY: TimeDelta = TimeDelta::hours(1);
 
-/// Rows taken per round by [`run_forever`].
+/// Rows taken per round by the `outbox_dispatch` job.
 pub const BATCH: u64 = 50;
 
 /// The delay before the next attempt of a row that has failed `attempts` times before
@@ -185,41 +183,6 @@ pub async fn dispatch_once<M: Mailer>(
         }
     }
     Ok(report)
-}
-
-/// Dispatches forever: a round of [`BATCH`] rows, then at once another if the round sent
-/// or failed anything, else a pause of `idle`. Database errors are logged and retried
-/// after the pause. Stop it by dropping (aborting) its task: a row it had claimed is
-/// taken up again when the claim expires.
-///
-/// Retries fall due by `clock`: with a frozen clock (`GOLDCARD_NOW`) a row put off stays
-/// put off.
-pub async fn run_forever<M: Mailer, K: Clock>(
-    db: DatabaseConnection,
-    mailer: M,
-    letterhead: Letterhead,
-    clock: K,
-    idle: Duration,
-) {
-    loop {
-        match dispatch_once(&db, &mailer, &letterhead, clock.now(), BATCH).await {
-            Ok(report) if report.sent + report.failed > 0 => {
-                tracing::info!(
-                    sent = report.sent,
-                    failed = report.failed,
-                    retried = report.retried,
-                    "outbox round"
-                );
-                continue;
-            }
-            Ok(report) if report.retried > 0 => {
-                tracing::info!(retried = report.retried, "outbox round: mail put off");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox round failed"),
-        }
-        tokio::time::sleep(idle).await;
-    }
 }
 
 /// The guard that lets exactly one dispatcher take a due row.

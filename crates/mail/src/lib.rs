@@ -16,7 +16,7 @@ pub mod dispatcher;
 pub mod templates;
 pub mod transport;
 
-pub use dispatcher::{DispatchError, Letterhead, Report, dispatch_once, run_forever};
+pub use dispatcher::{DispatchError, Letterhead, Report, dispatch_once};
 pub use templates::{Addressee, DocumentNames, KNOWN_TEMPLATES, Locale, Rendered, Template, TemplateError, render};
 pub use transport::{FileOutbox, Mailer, SendError, Transport, TransportError};
 

@@ -14,6 +14,7 @@ pub mod entity;
 mod error;
 pub mod events;
 pub mod filing;
+pub mod outbox;
 mod transition;
 
 pub use db::{Store, is_postgres_url};

@@ -4,7 +4,7 @@
 //! the outbox. Every state change in goldcard goes through [`apply`].
 
 use crate::audit::{ChainLink, GENESIS, audit_time, digest};
-use crate::entity::{accounts, audit_log, cards, case_documents, case_sequences, cases, outbox};
+use crate::entity::{accounts, audit_log, cards, case_documents, case_sequences, cases};
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use goldcard_domain::{CaseNumber, roc_year, taipei_date};
@@ -15,7 +15,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 /// A document attached to a new case.
 #[derive(Debug, Clone)]
@@ -538,7 +537,7 @@ async fn write_outbox<C: ConnectionTrait>(
     if decision.notifications.is_empty() {
         return Ok(0);
     }
-    let vars = template_vars(case, decision).to_string();
+    let vars = template_vars(case, decision);
     let mut rows = Vec::new();
     for n in &decision.notifications {
         let recipients: Vec<i64> = match n.recipient {
@@ -551,35 +550,21 @@ async fn write_outbox<C: ConnectionTrait>(
                 "case:{}:{}:{}:account:{account_id}",
                 case.id, case.audit_seq, n.template
             );
-            let message_id = format!(
-                "<{}@goldcard>",
-                &hex::encode(Sha256::digest(dedupe_key.as_bytes()))[..40]
-            );
-            rows.push(outbox::ActiveModel {
-                id: NotSet,
-                message_id: Set(message_id),
-                dedupe_key: Set(dedupe_key),
-                case_id: Set(Some(case.id)),
-                template: Set(n.template.clone()),
-                recipient_account_id: Set(Some(account_id)),
-                recipient_email: Set(None),
-                locale: Set(None),
-                payload: Set(vars.clone()),
-                status: Set("pending".to_string()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                last_error: Set(None),
-                created_at: Set(now),
-                sent_at: Set(None),
-            });
+            rows.push(crate::outbox::row(
+                crate::outbox::Mail {
+                    dedupe_key,
+                    case_id: Some(case.id),
+                    template: n.template.clone(),
+                    to: crate::outbox::MailTo::Account(account_id),
+                    payload: vars.clone(),
+                },
+                now,
+            ));
         }
     }
     let count = rows.len();
     if count > 0 {
-        outbox::Entity::insert_many(rows)
-            .on_conflict(OnConflict::column(outbox::Column::DedupeKey).do_nothing().to_owned())
-            .exec_without_returning(txn)
-            .await?;
+        crate::outbox::insert_ignoring_duplicates(txn, rows).await?;
     }
     Ok(count)
 }

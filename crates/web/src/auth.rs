@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use goldcard_access::sign_in;
 use goldcard_store::accounts;
 use goldcard_workflow::{Actor, Role};
 
@@ -53,22 +54,43 @@ pub async fn authorize(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let now = state.clock.now();
     let caller = match bearer(req.headers()) {
         None => None,
-        Some(token) => match accounts::account_for_token(state.store.db(), token, state.clock.now()).await {
-            Ok(Some(a)) => match a.role.parse::<Role>() {
-                Ok(role) => Some(Caller {
-                    account_id: a.id,
-                    login: a.login,
-                    name: a.display_name,
-                    role,
-                    token: token.to_string(),
-                }),
-                Err(_) => return ApiError::forbidden("the account's role is not known").into_response(),
-            },
-            Ok(None) => return ApiError::unauthorized("the token is invalid, expired or revoked").into_response(),
-            Err(e) => return ApiError::from(e).into_response(),
-        },
+        Some(token) => {
+            let found = if token.starts_with(sign_in::SESSION_PREFIX) {
+                sign_in::session_account(state.store.db(), token, now)
+                    .await
+                    .map(|found| found.map(|(account, _)| account))
+                    .map_err(|e| match e {
+                        sign_in::SignInError::Store(e) => ApiError::from(e),
+                        other => ApiError::unauthorized(other.to_string()),
+                    })
+            } else {
+                accounts::account_for_token(state.store.db(), token, now)
+                    .await
+                    .map_err(ApiError::from)
+            };
+            match found {
+                Ok(Some(a)) => match a.role.parse::<Role>() {
+                    Ok(role) => Some(Caller {
+                        account_id: a.id,
+                        login: a.login,
+                        name: a.display_name,
+                        role,
+                        token: token.to_string(),
+                    }),
+                    Err(_) => return ApiError::forbidden("the account's role is not known").into_response(),
+                },
+                Ok(None) => {
+                    return ApiError::unauthorized(
+                        "the session or token is invalid, expired or revoked; sign in again",
+                    )
+                    .into_response();
+                }
+                Err(e) => return e.into_response(),
+            }
+        }
     };
     let Some(path) = matched.as_ref().map(MatchedPath::as_str) else {
         return ApiError::not_found("not_found", "no such route").into_response();

@@ -86,6 +86,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/healthz", get(healthz)),
         route(Method::GET, "/readyz", get(readyz)),
         route(Method::GET, "/api/v1/openapi.json", get(openapi::serve)),
+        route(Method::POST, "/api/v1/session", post(session::sign_in)),
+        route(Method::POST, "/api/v1/session/otp", post(session::verify_code)),
         route(Method::DELETE, "/api/v1/session", delete(session::sign_out)),
         route(Method::GET, "/api/v1/cards/lookup", get(cards::lookup)),
         route(Method::GET, "/api/v1/cards/{ui_number}", get(cards::read)),

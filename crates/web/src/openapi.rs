@@ -9,6 +9,8 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "goldcard", description = "Taiwan Employment Gold Card extensions (就業金卡延期申請): the JSON API of interfaces.md. Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\"?}}."),
     paths(
+        api::session::sign_in,
+        api::session::verify_code,
         api::session::sign_out,
         api::cards::lookup,
         api::cards::read,

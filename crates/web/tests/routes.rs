@@ -140,11 +140,6 @@ async fn every_route_has_a_policy_and_every_policy_a_route() {
         "routes without a policy in seeds/casbin/policy.csv: {unpoliced:?}"
     );
     let stale: Vec<_> = policed.difference(&served).collect();
-    // the session sign-in routes land with the email-code issue; no other stale policy
-    let stale: Vec<_> = stale
-        .into_iter()
-        .filter(|(_, p)| !p.starts_with("/api/v1/session"))
-        .collect();
     assert!(
         stale.is_empty(),
         "policies for routes the server does not have: {stale:?}"

@@ -5,13 +5,13 @@
 #![allow(dead_code, clippy::unwrap_used, missing_docs)]
 
 use goldcard_store::Store;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 /// A migrated, empty database.
 pub struct TestDb {
     pub store: Store,
     pub name: String,
-    _dir: Option<tempfile::TempDir>,
+    _fresh: goldcard_tests::FreshDb,
 }
 
 impl TestDb {
@@ -20,44 +20,28 @@ impl TestDb {
     }
 }
 
-fn random_name() -> String {
-    format!("gc_test_{}", hex::encode(rand::random::<[u8; 6]>()))
-}
-
 pub async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    setup(Store::connect(&url).await.unwrap(), "sqlite".into(), Some(dir)).await
-}
-
-pub fn pg_admin_url() -> String {
-    std::env::var("GOLDCARD_TEST_PG_URL").unwrap_or_else(|_| {
-        panic!(
-            "GOLDCARD_TEST_PG_URL is not set: PostgreSQL tests need a server. Run the test suite with \
-             `scripts/test`, which starts a throwaway PostgreSQL cluster."
-        )
-    })
+    fresh(goldcard_tests::Db::Sqlite).await
 }
 
 pub async fn postgres() -> TestDb {
-    let admin_url = pg_admin_url();
-    let name = random_name();
-    let admin = Database::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    setup(store, name, None).await
+    fresh(goldcard_tests::Db::Postgres).await
 }
 
-async fn setup(store: Store, name: String, dir: Option<tempfile::TempDir>) -> TestDb {
+async fn fresh(db: goldcard_tests::Db) -> TestDb {
+    let fresh = goldcard_tests::fresh_database(db).await;
+    let store = Store::connect(&fresh.url).await.unwrap();
+    setup(store, fresh).await
+}
+
+async fn setup(store: Store, fresh: goldcard_tests::FreshDb) -> TestDb {
     store.migrate().await.unwrap();
-    TestDb { store, name, _dir: dir }
+    let name = fresh.name.clone();
+    TestDb {
+        store,
+        name,
+        _fresh: fresh,
+    }
 }
 
 /// Runs an async test body on SQLite and on PostgreSQL.

@@ -1,4 +1,5 @@
-//! The frame every notification shares: a bilingual subject, a greeting, the template's
+//! The frame every notification shares: a bilingual subject (after `[case number]` when
+//! the mail is about a case), a greeting, the template's
 //! blocks and a sign-off per language, the recipient's language first. Text is written as
 //! is; HTML goes through maud, which escapes every value.
 
@@ -46,7 +47,11 @@ const RULE: &str = "------------------------------------------------------------
 
 pub(super) fn render(vars: &Vars, to: Addressee<'_>, letters: [(Locale, Letter); 2]) -> Rendered {
     let [(first_lang, first), (second_lang, second)] = letters;
-    let subject = format!("[{}] {} / {}", vars.case_number, first.subject, second.subject);
+    // a mail about a case is filed by its number; the others have none
+    let subject = match vars.case_number() {
+        Some(number) => format!("[{number}] {} / {}", first.subject, second.subject),
+        None => format!("{} / {}", first.subject, second.subject),
+    };
     let pointer = frame(second_lang, None).other_below;
 
     let mut text = format!("{pointer}\n\n");

@@ -3,16 +3,29 @@
 //! sentences, facts and lists) per language; [`layout`] turns the two letters into one
 //! bilingual mail — the recipient's language first, the other below — as text and as HTML
 //! (maud, so everything taken from a case is escaped).
+//!
+//! Most templates are about a case: transitions name them in the workflow definitions'
+//! `notify` lists and their payload is the store's `template_vars`, whose `case_number`
+//! heads the subject. The scheduled jobs send the others — reminders about a case
+//! (`supplement_reminder`, `unpaid_reminder`), mail about a card rather than a case
+//! (`window_open`, `window_closing`, `window_locked`), the supervisors' `sla_digest` — and
+//! the sign-in flow sends `sign_in_code`; a mail without a case number has no `[number]`
+//! in its subject.
 
 mod case_received;
 mod issued;
 mod layout;
 mod payment_received;
 mod rejected;
+mod sign_in_code;
+mod sla_digest;
 mod supplement_overdue;
 mod supplement_received;
 mod supplement_received_officer;
+mod supplement_reminder;
 mod supplement_requested;
+mod unpaid_reminder;
+mod window;
 mod withdrawn;
 
 use chrono::NaiveDate;
@@ -44,10 +57,32 @@ pub enum Template {
     Rejected,
     /// To the applicant: the case was withdrawn.
     Withdrawn,
+    /// To the person signing in: the one-time sign-in code (`code`, `valid_minutes`); no
+    /// case. The code is in the bodies only, never in the subject.
+    SignInCode,
+    /// To a card holder, the day the online extension window opens (`ui_number`,
+    /// `holder_name`, `card_expires_on`, `window_opens_on`, `window_locks_on`); no case.
+    WindowOpen,
+    /// To a card holder who has not filed, two weeks before the window locks (the same
+    /// payload as [`Template::WindowOpen`]); no case.
+    WindowClosing,
+    /// To a card holder with no extension filed, the day the window locks (`ui_number`,
+    /// `holder_name`, `card_expires_on`, `window_locks_on`): what they can do instead; no
+    /// case.
+    WindowLocked,
+    /// To the applicant, a week before a supplement is due: the items still asked for and
+    /// the due date (the case payload).
+    SupplementReminder,
+    /// To the applicant, when a case is still unpaid 30 days after filing (the case
+    /// payload with `fee_twd` and `filed_on`).
+    UnpaidReminder,
+    /// Daily to each supervisor: the agency's cases past their SLA due date (`as_of`,
+    /// `agency`, `cases`); never sent with no cases.
+    SlaDigest,
 }
 
 /// Every template name this crate can render; a definition naming another one is a bug.
-pub const KNOWN_TEMPLATES: [&str; 9] = [
+pub const KNOWN_TEMPLATES: [&str; 16] = [
     "case_received",
     "payment_received",
     "supplement_requested",
@@ -57,11 +92,18 @@ pub const KNOWN_TEMPLATES: [&str; 9] = [
     "issued",
     "rejected",
     "withdrawn",
+    "sign_in_code",
+    "window_open",
+    "window_closing",
+    "window_locked",
+    "supplement_reminder",
+    "unpaid_reminder",
+    "sla_digest",
 ];
 
 impl Template {
     /// Every template, in the order of [`KNOWN_TEMPLATES`].
-    pub const ALL: [Template; 9] = [
+    pub const ALL: [Template; 16] = [
         Template::CaseReceived,
         Template::PaymentReceived,
         Template::SupplementRequested,
@@ -71,6 +113,13 @@ impl Template {
         Template::Issued,
         Template::Rejected,
         Template::Withdrawn,
+        Template::SignInCode,
+        Template::WindowOpen,
+        Template::WindowClosing,
+        Template::WindowLocked,
+        Template::SupplementReminder,
+        Template::UnpaidReminder,
+        Template::SlaDigest,
     ];
 
     /// The template's name in workflow definitions and outbox rows.
@@ -85,10 +134,46 @@ impl Template {
             Template::Issued => "issued",
             Template::Rejected => "rejected",
             Template::Withdrawn => "withdrawn",
+            Template::SignInCode => "sign_in_code",
+            Template::WindowOpen => "window_open",
+            Template::WindowClosing => "window_closing",
+            Template::WindowLocked => "window_locked",
+            Template::SupplementReminder => "supplement_reminder",
+            Template::UnpaidReminder => "unpaid_reminder",
+            Template::SlaDigest => "sla_digest",
+        }
+    }
+
+    /// Whether the mail is about one case, whose payload must then carry its
+    /// `case_number`.
+    pub fn needs_case_number(self) -> bool {
+        match self {
+            Template::CaseReceived
+            | Template::PaymentReceived
+            | Template::SupplementRequested
+            | Template::SupplementReceived
+            | Template::SupplementReceivedOfficer
+            | Template::SupplementOverdue
+            | Template::Issued
+            | Template::Rejected
+            | Template::Withdrawn
+            | Template::SupplementReminder
+            | Template::UnpaidReminder => true,
+            Template::SignInCode
+            | Template::WindowOpen
+            | Template::WindowClosing
+            | Template::WindowLocked
+            | Template::SlaDigest => false,
         }
     }
 
     fn letter(self, lang: Locale, v: &Vars, names: &DocumentNames) -> Result<Letter, TemplateError> {
+        if self.needs_case_number() && v.case_number().is_none() {
+            return Err(TemplateError::Missing {
+                template: self,
+                field: "case_number",
+            });
+        }
         match self {
             Template::CaseReceived => case_received::letter(lang, v),
             Template::PaymentReceived => payment_received::letter(lang, v),
@@ -99,6 +184,13 @@ impl Template {
             Template::Issued => issued::letter(lang, v),
             Template::Rejected => rejected::letter(lang, v),
             Template::Withdrawn => withdrawn::letter(lang, v),
+            Template::SignInCode => sign_in_code::letter(lang, v),
+            Template::WindowOpen => window::open(lang, v),
+            Template::WindowClosing => window::closing(lang, v),
+            Template::WindowLocked => window::locked(lang, v),
+            Template::SupplementReminder => supplement_reminder::letter(lang, v, names),
+            Template::UnpaidReminder => unpaid_reminder::letter(lang, v),
+            Template::SlaDigest => sla_digest::letter(lang, v),
         }
     }
 }
@@ -245,11 +337,14 @@ pub fn render(
     ))
 }
 
-/// The values an outbox payload carries (see the store's `template_vars`); unknown keys
-/// are ignored so that the store may add more.
+/// The values an outbox payload carries (see the store's `template_vars`, and the jobs'
+/// payloads for the templates they send); unknown keys are ignored so that the store may
+/// add more.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Vars {
-    pub case_number: String,
+    /// Absent from mail that is not about one case (see [`Template::needs_case_number`]).
+    #[serde(default)]
+    pub case_number: Option<String>,
     #[serde(default)]
     pub applicant_name: Option<String>,
     #[serde(default)]
@@ -266,6 +361,40 @@ pub(crate) struct Vars {
     pub legal_basis: Option<String>,
     #[serde(default)]
     pub new_expires_on: Option<NaiveDate>,
+    /// `unpaid_reminder`: the day the case was filed.
+    #[serde(default)]
+    pub filed_on: Option<NaiveDate>,
+    /// `sign_in_code`: the one-time code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `sign_in_code`: how long the code is valid.
+    #[serde(default)]
+    pub valid_minutes: Option<u32>,
+    /// `window_*`: the holder's UI number (統一證號).
+    #[serde(default)]
+    pub ui_number: Option<String>,
+    /// `window_*`: the card holder's name (a case's is `applicant_name`).
+    #[serde(default)]
+    pub holder_name: Option<String>,
+    /// `window_*`: the last day the card is valid.
+    #[serde(default)]
+    pub card_expires_on: Option<NaiveDate>,
+    /// `window_open`, `window_closing`: the first day the online extension can be filed.
+    #[serde(default)]
+    pub window_opens_on: Option<NaiveDate>,
+    /// `window_*`: the day the platform stops taking online extensions (a month before
+    /// expiry); the last day to file is the day before.
+    #[serde(default)]
+    pub window_locks_on: Option<NaiveDate>,
+    /// `sla_digest`: the day the digest is about.
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+    /// `sla_digest`: the supervisors' agency, `labor` or `immigration`.
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// `sla_digest`: the agency's overdue cases.
+    #[serde(default)]
+    pub cases: Option<Vec<OverdueCase>>,
 }
 
 /// A requested document.
@@ -274,6 +403,22 @@ pub(crate) struct SupplementItem {
     pub doc_type: String,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A case in `sla_digest`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OverdueCase {
+    pub case_number: String,
+    #[serde(default)]
+    pub applicant_name: Option<String>,
+    /// The state's name in the workflow definition (`labor_review`).
+    pub state: String,
+    /// The SLA due date.
+    pub due_on: NaiveDate,
+    pub working_days_overdue: u32,
+    /// The assignee's name; `None` when the case is unassigned.
+    #[serde(default)]
+    pub assignee: Option<String>,
 }
 
 impl Vars {
@@ -289,18 +434,34 @@ impl Vars {
         }
     }
 
-    /// The card holder's name, when the payload has one.
+    /// The case number, when the payload has one (not blank).
+    fn case_number(&self) -> Option<&str> {
+        non_blank(self.case_number.as_deref())
+    }
+
+    /// The card holder's name, when the payload has one: a case's `applicant_name`, or
+    /// a card's `holder_name`.
     fn holder(&self) -> Option<&str> {
-        self.applicant_name.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        non_blank(self.applicant_name.as_deref()).or_else(|| non_blank(self.holder_name.as_deref()))
     }
 
     /// "115550000001（Jane Doe）" / "115550000001 (Jane Doe)": how officers see a case.
     fn case_label(&self, lang: Locale) -> String {
-        match (self.holder(), lang) {
-            (Some(name), Locale::ZhTw) => format!("{}（{name}）", self.case_number),
-            (Some(name), Locale::En) => format!("{} ({name})", self.case_number),
-            (None, _) => self.case_number.clone(),
-        }
+        label(self.case_number().unwrap_or_default(), self.holder(), lang)
+    }
+}
+
+/// A value trimmed, or `None` when blank.
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A case number followed by its holder's name in brackets, when known.
+fn label(case_number: &str, holder: Option<&str>, lang: Locale) -> String {
+    match (holder, lang) {
+        (Some(name), Locale::ZhTw) => format!("{case_number}（{name}）"),
+        (Some(name), Locale::En) => format!("{case_number} ({name})"),
+        (None, _) => case_number.to_string(),
     }
 }
 
@@ -334,13 +495,16 @@ impl Letter {
         self
     }
 
-    /// The case's number and holder, then `extra`.
+    /// The case's number and holder (each when the payload has it), then `extra`.
     fn facts(mut self, lang: Locale, v: &Vars, extra: impl IntoIterator<Item = (&'static str, String)>) -> Letter {
         let (number, holder) = match lang {
             Locale::ZhTw => ("案號", "持卡人"),
             Locale::En => ("Case number", "Card holder"),
         };
-        let mut facts = vec![(number.to_string(), v.case_number.clone())];
+        let mut facts = Vec::new();
+        if let Some(case_number) = v.case_number() {
+            facts.push((number.to_string(), case_number.to_string()));
+        }
         if let Some(name) = v.holder() {
             facts.push((holder.to_string(), name.to_string()));
         }

@@ -6,27 +6,7 @@ use super::{DocumentNames, Letter, Locale, Template, TemplateError, Vars, format
 pub(super) fn letter(lang: Locale, v: &Vars, names: &DocumentNames) -> Result<Letter, TemplateError> {
     const T: Template = Template::SupplementRequested;
     let due = format::date(Vars::need(&v.supplement_due_on, T, "supplement_due_on")?, lang);
-    let items = Vars::need(&v.supplement_items, T, "supplement_items")?;
-    if items.is_empty() {
-        return Err(TemplateError::Missing {
-            template: T,
-            field: "supplement_items",
-        });
-    }
-    let colon = match lang {
-        Locale::ZhTw => "：",
-        Locale::En => ": ",
-    };
-    let items = items
-        .iter()
-        .map(|item| {
-            let name = names.name(&item.doc_type, lang);
-            match item.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                Some(note) => format!("{name}{colon}{note}"),
-                None => name.to_string(),
-            }
-        })
-        .collect();
+    let items = items(T, lang, v, names)?;
     Ok(match lang {
         Locale::ZhTw => Letter::new("請補件")
             .para("審查機關需要您補充下列文件，以繼續審查您的延期申請：")
@@ -43,4 +23,35 @@ pub(super) fn letter(lang: Locale, v: &Vars, names: &DocumentNames) -> Result<Le
                 "Please sign in to the application portal, upload these documents and submit them by {due}. If they do not arrive in time, the application may be rejected. The time until then does not count towards the review period."
             )),
     })
+}
+
+/// The documents asked for, one line each: the document's name in `lang` and the
+/// officer's note; refused when the payload lists none.
+pub(super) fn items(
+    template: Template,
+    lang: Locale,
+    v: &Vars,
+    names: &DocumentNames,
+) -> Result<Vec<String>, TemplateError> {
+    let items = Vars::need(&v.supplement_items, template, "supplement_items")?;
+    if items.is_empty() {
+        return Err(TemplateError::Missing {
+            template,
+            field: "supplement_items",
+        });
+    }
+    let colon = match lang {
+        Locale::ZhTw => "：",
+        Locale::En => ": ",
+    };
+    Ok(items
+        .iter()
+        .map(|item| {
+            let name = names.name(&item.doc_type, lang);
+            match item.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(note) => format!("{name}{colon}{note}"),
+                None => name.to_string(),
+            }
+        })
+        .collect())
 }

@@ -12,4 +12,8 @@ pub mod cases;
 pub mod catalogs;
 pub mod documents;
 pub mod job_leases;
+pub mod job_runs;
 pub mod outbox;
+pub mod sessions;
+pub mod sign_in_challenges;
+pub mod sign_in_failures;

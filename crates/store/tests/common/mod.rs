@@ -11,7 +11,6 @@ use goldcard_store::accounts::{self, Login, NewAccount};
 use goldcard_store::catalogs::{self, CatalogTexts, Catalogs};
 use goldcard_store::entity::accounts as account;
 use goldcard_workflow::{Registry, Role, Workflow};
-use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;
 
 pub fn repo_root() -> PathBuf {
@@ -32,46 +31,26 @@ pub struct TestDb {
     pub workflow: Workflow,
     pub catalogs: Catalogs,
     pub name: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn random_name() -> String {
-    format!("gc_test_{}", hex::encode(rand::random::<[u8; 6]>()))
+    _fresh: goldcard_tests::FreshDb,
 }
 
 pub async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    setup(Store::connect(&url).await.unwrap(), "sqlite".into(), Some(dir)).await
-}
-
-pub fn pg_admin_url() -> String {
-    std::env::var("GOLDCARD_TEST_PG_URL").unwrap_or_else(|_| {
-        panic!(
-            "GOLDCARD_TEST_PG_URL is not set: PostgreSQL tests need a server. Run the test suite with \
-             `scripts/test`, which starts a throwaway PostgreSQL cluster."
-        )
-    })
+    fresh(goldcard_tests::Db::Sqlite).await
 }
 
 pub async fn postgres() -> TestDb {
-    let admin_url = pg_admin_url();
-    let name = random_name();
-    let admin = Database::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    setup(store, name, None).await
+    fresh(goldcard_tests::Db::Postgres).await
 }
 
-async fn setup(store: Store, name: String, dir: Option<tempfile::TempDir>) -> TestDb {
+async fn fresh(db: goldcard_tests::Db) -> TestDb {
+    let fresh = goldcard_tests::fresh_database(db).await;
+    let store = Store::connect(&fresh.url).await.unwrap();
+    setup(store, fresh).await
+}
+
+async fn setup(store: Store, fresh: goldcard_tests::FreshDb) -> TestDb {
     store.migrate().await.unwrap();
+    let name = fresh.name.clone();
     let texts = CatalogTexts::from_dir(&repo_root().join("seeds")).unwrap();
     assert!(catalogs::load_if_empty(store.db(), &texts, now()).await.unwrap());
     let catalogs = catalogs::read(store.db()).await.unwrap().parse().unwrap();
@@ -86,7 +65,7 @@ async fn setup(store: Store, name: String, dir: Option<tempfile::TempDir>) -> Te
         workflow,
         catalogs,
         name,
-        _dir: dir,
+        _fresh: fresh,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Real SMTP servers for the mail tests: `python3 -m aiosmtpd` on a free port of
+//! Real SMTP servers for the tests: `python3 -m aiosmtpd` on a free port of
 //! 127.0.0.1, writing what it accepts into Maildir folders, stopped (killed) and restarted
 //! at will on the same port. Each start writes into a new folder (aiosmtpd wants one that
 //! does not exist yet); [`SmtpServer::received`] reads them all.
@@ -22,16 +22,25 @@ pub enum Handler {
 /// A message the server accepted, as `tests/support/read_maildir.py` reads it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Received {
+    /// The Maildir folder (one per start of the server).
     pub folder: String,
+    /// `Message-ID`.
     pub message_id: String,
+    /// `Subject`, decoded.
     pub subject: String,
+    /// `To`.
     pub to: String,
+    /// The envelope recipients.
     pub rcpt_tos: String,
+    /// `Auto-Submitted`.
     pub auto_submitted: String,
+    /// The text/plain part.
     pub text: Option<String>,
+    /// The text/html part.
     pub html: Option<String>,
 }
 
+/// An aiosmtpd server on 127.0.0.1, killed when dropped.
 pub struct SmtpServer {
     port: u16,
     handler: Handler,
@@ -45,7 +54,7 @@ fn python() -> String {
 }
 
 fn support_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("support")
 }
 
 /// Fails the test at once when aiosmtpd is missing: no test skips itself.
@@ -96,6 +105,7 @@ impl SmtpServer {
         server
     }
 
+    /// `smtp://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }

@@ -2,7 +2,7 @@
 aiosmtpd.handlers.Mailbox) that refuses, with a 550 reply, every recipient whose address
 contains "refuse".
 
-    PYTHONPATH=crates/mail/tests/support \
+    PYTHONPATH=tests/support \
         python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c refusing_smtpd.Handler DIR
 """
 
