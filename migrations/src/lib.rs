@@ -3,6 +3,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261125_000001_initial;
 mod m20261125_000002_sign_in_and_jobs;
 

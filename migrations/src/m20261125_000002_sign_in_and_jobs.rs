@@ -1,27 +1,11 @@
 //! Sign-in and the scheduler: emailed sign-in challenges, failed attempts (for the
 //! lockout), server-side sessions, and a record of every scheduled job run.
 
+use crate::helpers::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn index(name: &str, table: &str, cols: &[&str]) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(Alias::new(table));
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    i.to_owned()
-}
-
-fn fk(from_table: &str, col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{col}"))
-        .from(Alias::new(from_table), Alias::new(col))
-        .to(Alias::new(to_table), Alias::new("id"))
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
