@@ -449,6 +449,30 @@ impl Workflow {
         })
     }
 
+    /// The events `actor` may fire on `case` now as far as the state, the edge's
+    /// condition, the role, the agency and the assignment go: what a screen offers. The
+    /// payload's guards are checked when the event is fired, by [`Workflow::decide`].
+    pub fn offered_events(&self, case: &CaseFacts, actor: &Actor) -> Vec<&str> {
+        let Some(from) = self.state_id(&case.state) else {
+            return Vec::new();
+        };
+        let mut offered: Vec<&str> = Vec::new();
+        for edge in self.edges.iter().filter(|e| !e.create && e.from.contains(&from)) {
+            let condition_holds = match edge.when {
+                None => true,
+                Some(Condition::Unassigned) => case.assignee.is_none(),
+                Some(Condition::Assigned) => case.assignee.is_some(),
+            };
+            if condition_holds
+                && self.check_actor(edge, from, case, actor, &edge.event).is_ok()
+                && !offered.contains(&edge.event.as_str())
+            {
+                offered.push(&edge.event);
+            }
+        }
+        offered
+    }
+
     /// Decides the creation of a case by `actor` (the definition's `create` event).
     pub fn decide_create(
         &self,

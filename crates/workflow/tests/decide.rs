@@ -1671,3 +1671,45 @@ fn issue_extends_the_card_by_the_years_asked_for() {
         assert_eq!(new_expiry(d(expires), years), d(want));
     }
 }
+
+// ------------------------------------------------------------------ offered events
+
+#[test]
+fn the_screens_offer_exactly_what_the_actor_may_fire_now() {
+    let w = &*WORKFLOW;
+    let mut on_paid = w.offered_events(&paid(), &LABOR_A);
+    on_paid.sort_unstable();
+    assert_eq!(on_paid, ["claim", "withdraw"]);
+    assert!(
+        w.offered_events(&paid(), &IMM_A).is_empty(),
+        "not the immigration agency's case"
+    );
+    assert!(w.offered_events(&paid(), &HELPDESK).is_empty());
+    let mine = labor_review(Some(LABOR_A.account_id));
+    let mut offered = w.offered_events(&mine, &LABOR_A);
+    offered.sort_unstable();
+    assert_eq!(
+        offered,
+        [
+            "approve",
+            "consult",
+            "consultation_answered",
+            "reject",
+            "request_supplement",
+            "withdraw"
+        ]
+    );
+    // another reviewer's case: only the written-request withdrawal, which is not assignee-bound
+    let theirs = w.offered_events(&mine, &LABOR_B);
+    assert!(!theirs.contains(&"approve"), "{theirs:?}");
+    // the supervisor may decide and reassign
+    let sup = w.offered_events(&mine, &LABOR_SUP);
+    assert!(sup.contains(&"approve") && sup.contains(&"reassign"), "{sup:?}");
+    // an unassigned immigration case is claimed first
+    assert!(w.offered_events(&immigration_review(None), &IMM_A).contains(&"claim"));
+    let imm = w.offered_events(&immigration_review(Some(IMM_A.account_id)), &IMM_A);
+    assert!(imm.contains(&"issue") && !imm.contains(&"claim"), "{imm:?}");
+    assert!(w.offered_events(&submitted(), &FILER).contains(&"withdraw"));
+    assert!(w.offered_events(&submitted(), &OTHER_APPLICANT).is_empty());
+    assert!(w.offered_events(&base("issued"), &ADMIN).is_empty());
+}
