@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261125_000001_initial;
 mod m20261125_000002_sign_in_and_jobs;
+mod m20261125_000003_back_office;
 
 /// Applies goldcard's migrations in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_sign_in_and_jobs::Migration),
+            Box::new(m20261125_000003_back_office::Migration),
         ]
     }
 }

@@ -193,6 +193,20 @@ impl Access {
     }
 }
 
+/// The `p` rules of the shipped policy ([`POLICY`]): the admin screen lists those missing
+/// from the database (routes added since the database was seeded) and can add them.
+pub fn shipped_policies() -> Vec<Policy> {
+    POLICY
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("p,"))
+        .filter_map(|l| {
+            let v: Vec<&str> = l.split(',').map(str::trim).collect();
+            (v.len() == 4).then(|| Policy::new(v[1], v[2], v[3]))
+        })
+        .collect()
+}
+
 /// Parses casbin's CSV policy format (`p, sub, obj, act` / `g, role, parent`; whole-line
 /// `#` comments; blank lines skipped) and checks each rule against the model: its type
 /// must be defined there and its number of values must match.

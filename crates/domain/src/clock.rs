@@ -20,6 +20,16 @@ pub fn taipei_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&taipei()).date_naive()
 }
 
+/// The instant a Taipei calendar day begins (00:00 +08:00), in UTC.
+pub fn start_of_taipei_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(taipei())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        // a fixed offset has exactly one mapping for every local time
+        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(8))
+}
+
 /// Where the current time comes from. Code asks a `Clock` instead of calling `Utc::now()`,
 /// so tests and demos can pin the date (`GOLDCARD_NOW`).
 pub trait Clock: Send + Sync {
@@ -103,5 +113,17 @@ mod tests {
     fn system_clock_is_usable_as_a_trait_object() {
         let clock: Box<dyn Clock> = Box::new(SystemClock);
         assert!(clock.today() > NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod day_start_tests {
+    use super::*;
+
+    #[test]
+    fn a_taipei_day_starts_at_16_00_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+        assert_eq!(start_of_taipei_day(day).to_rfc3339(), "2026-11-24T16:00:00+00:00");
+        assert_eq!(taipei_date(start_of_taipei_day(day)), day);
     }
 }

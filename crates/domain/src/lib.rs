@@ -36,7 +36,7 @@ pub use calendar::{
 };
 pub use case_number::{CaseNumber, CaseNumberError, EXTENSION_CASE_TYPE, roc_year};
 pub use catalog::{Catalog, Criterion, DocumentType, Field, REQUIRED_DOCUMENT_TYPES, Subfield};
-pub use clock::{Clock, ClockError, FixedClock, SystemClock, taipei, taipei_date};
+pub use clock::{Clock, ClockError, FixedClock, SystemClock, start_of_taipei_day, taipei, taipei_date};
 pub use codes::{FieldCode, Filer, UnknownCodeError};
 pub use fees::{FeeTable, Twd};
 pub use field_error::FieldError;

@@ -550,6 +550,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         payment_secret: Arc::new(payment_secret),
         blobs: goldcard_store::blobs::BlobStore::new(&config.documents_dir),
         production: config.env == Environment::Production,
+        counts: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -4,11 +4,11 @@
 use crate::CATCH_UP_DAYS;
 use crate::run::{Jobs, Ran, RunError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use goldcard_domain::{FilingWindow, WindowStatus, add_months_clamped, taipei_date};
+use goldcard_domain::{FilingWindow, WindowStatus, add_months_clamped, start_of_taipei_day, taipei_date};
 use goldcard_store::entity::{accounts, cards, cases};
 use goldcard_store::events::{self, FireError, Rules};
 use goldcard_store::outbox::{self, Mail, MailTo};
-use goldcard_workflow::{Actor, AgencyRef, EventRequest, Refusal};
+use goldcard_workflow::{Actor, EventRequest, Refusal};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value, json};
@@ -267,27 +267,14 @@ async fn unpaid_reminders(jobs: &Jobs, today: NaiveDate, as_of: DateTime<Utc>) -
 }
 
 /// 00:00 in Taipei on `day`, as UTC.
-fn start_of_taipei_day(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    midnight.and_utc() - TimeDelta::hours(8)
-}
-
 async fn sla_digest(jobs: &Jobs, today: NaiveDate, as_of: DateTime<Utc>) -> Result<Ran, RunError> {
     let wf = &jobs.workflow;
     let mut mails = Vec::new();
     for role in wf.roles.iter().filter(|r| r.supervisor) {
         let Some(agency) = role.agency.clone() else { continue };
-        // the agency's review states; a supplement's state belongs to no agency and its
-        // time does not count
-        let states: Vec<String> = wf
-            .states
-            .iter()
-            .filter(|s| s.agency == Some(AgencyRef::Named(agency.clone())) && s.sla_phase.is_some())
-            .map(|s| s.name.clone())
-            .collect();
+        // a supplement's state belongs to no agency and its time does not count
         let overdue = cases::Entity::find()
-            .filter(cases::Column::State.is_in(states))
-            .filter(cases::Column::SlaDueOn.lt(today))
+            .filter(goldcard_store::queues::overdue_condition(wf, &agency, today))
             .order_by_asc(cases::Column::SlaDueOn)
             .all(&jobs.db)
             .await

@@ -188,6 +188,57 @@ pub async fn revoke_token<C: ConnectionTrait>(db: &C, token: &str, now: DateTime
     Ok(done.rows_affected == 1)
 }
 
+/// Every account, by role then login (the admin screen).
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<accounts::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(accounts::Entity::find()
+        .order_by_asc(accounts::Column::Role)
+        .order_by_asc(accounts::Column::Login)
+        .all(db)
+        .await?)
+}
+
+/// Remembers the account's language (`zh-TW` or `en`).
+pub async fn set_locale<C: ConnectionTrait>(db: &C, account_id: i64, locale: &str) -> Result<(), StoreError> {
+    if !matches!(locale, "zh-TW" | "en") {
+        return Err(StoreError::Invalid(format!("locale `{locale}` must be zh-TW or en")));
+    }
+    update_one(db, account_id, accounts::Column::Locale, locale.into()).await
+}
+
+/// Gives the account another role (the admin screen; `system` is nobody's).
+pub async fn set_role<C: ConnectionTrait>(db: &C, account_id: i64, role: Role) -> Result<(), StoreError> {
+    if role == Role::System {
+        return Err(StoreError::Invalid("no account may hold the `system` role".into()));
+    }
+    update_one(db, account_id, accounts::Column::Role, role.as_str().into()).await
+}
+
+/// Activates or deactivates an account. A deactivated account's sessions and tokens stop
+/// working at once (both are looked up through an active account).
+pub async fn set_active<C: ConnectionTrait>(db: &C, account_id: i64, active: bool) -> Result<(), StoreError> {
+    update_one(db, account_id, accounts::Column::Active, active.into()).await
+}
+
+async fn update_one<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    column: accounts::Column,
+    value: sea_orm::Value,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    let done = accounts::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .filter(accounts::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound(format!("account {account_id}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

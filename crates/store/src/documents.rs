@@ -87,6 +87,29 @@ pub async fn attach<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records that `viewer` opened document `document_id` of case `case_id` (roles.md: every
+/// access to a document is logged). Append-only: nothing updates or deletes these rows.
+pub async fn log_access<C: ConnectionTrait>(
+    db: &C,
+    document_id: i64,
+    case_id: i64,
+    viewer: goldcard_workflow::Actor,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::entity::document_access;
+    document_access::Entity::insert(document_access::ActiveModel {
+        id: NotSet,
+        document_id: Set(document_id),
+        case_id: Set(case_id),
+        account_id: Set(viewer.account_id),
+        role: Set(viewer.role.as_str().to_string()),
+        at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,10 @@ pub mod entity;
 mod error;
 pub mod events;
 pub mod filing;
+pub mod notes;
 pub mod outbox;
+pub mod queues;
+pub mod reports;
 mod transition;
 
 pub use db::{Store, is_postgres_url};

@@ -107,3 +107,62 @@ pub(crate) async fn insert_ignoring_duplicates<C: ConnectionTrait>(
         .exec_without_returning(db)
         .await?)
 }
+
+/// The last notification written for a case to its applicant, the account `applicant`
+/// (the helpdesk's "resend"; mails to officers are not the applicant's).
+pub async fn last_for_case<C: ConnectionTrait>(
+    db: &C,
+    case_id: i64,
+    applicant: i64,
+) -> Result<Option<outbox::Model>, StoreError> {
+    use sea_orm::sea_query::Condition;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::CaseId.eq(case_id))
+        .filter(
+            Condition::any()
+                .add(outbox::Column::RecipientAccountId.eq(applicant))
+                .add(outbox::Column::RecipientEmail.is_not_null()),
+        )
+        .order_by_desc(outbox::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Writes the case's last notification into the outbox again, to the same recipient with
+/// the same content. A second request within the same minute is the same resend (a double
+/// click sends one mail). Returns the template resent, or `None` when the case has no
+/// notification yet.
+pub async fn resend_last<C: ConnectionTrait>(
+    db: &C,
+    case_id: i64,
+    applicant: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let Some(last) = last_for_case(db, case_id, applicant).await? else {
+        return Ok(None);
+    };
+    let dedupe_key = format!("resend:{}:{}", last.id, now.format("%Y%m%dT%H%M"));
+    let to = match (last.recipient_account_id, last.recipient_email.clone()) {
+        (Some(id), _) => MailTo::Account(id),
+        (None, Some(email)) => MailTo::Address {
+            email,
+            locale: last.locale.clone().unwrap_or_else(|| "zh-TW".to_string()),
+        },
+        (None, None) => return Err(StoreError::Invalid("the last notification has no recipient".into())),
+    };
+    let payload: Value = serde_json::from_str(&last.payload).unwrap_or(Value::Null);
+    enqueue(
+        db,
+        [Mail {
+            dedupe_key,
+            case_id: Some(case_id),
+            template: last.template.clone(),
+            to,
+            payload,
+        }],
+        now,
+    )
+    .await?;
+    Ok(Some(last.template))
+}

@@ -23,8 +23,12 @@ pub struct Caller {
     pub name: String,
     /// The role it acts in.
     pub role: Role,
-    /// The bearer token it presented.
+    /// The bearer token (or session cookie) it presented.
     pub token: String,
+    /// Its language (`zh-TW`, `en`).
+    pub locale: String,
+    /// It came with the session cookie of the web pages (not a bearer token).
+    pub via_cookie: bool,
 }
 
 impl Caller {
@@ -39,6 +43,31 @@ impl Caller {
 
 /// The subject casbin knows requests without credentials by.
 pub const ANONYMOUS: &str = "anonymous";
+
+/// The header marking a page refused by the access policy (a redirect to sign-in, or the
+/// 403 page), so tools and tests can tell it from a handler's own answer.
+pub const REFUSED_HEADER: &str = "x-goldcard-refused";
+
+/// The cookie that carries a web page session's token.
+pub const SESSION_COOKIE: &str = "goldcard_session";
+
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// Whether a path is a web page (not the JSON API): pages take the session cookie and
+/// answer refusals with pages.
+pub fn is_page(path: &str) -> bool {
+    !path.starts_with("/api/")
+}
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
@@ -55,7 +84,14 @@ pub async fn authorize(
     next: Next,
 ) -> Response {
     let now = state.clock.now();
-    let caller = match bearer(req.headers()) {
+    let page = is_page(req.uri().path());
+    // the JSON API takes bearer tokens only, so a cookie can never carry a cross-site API call
+    let (credential, via_cookie) = match bearer(req.headers()) {
+        Some(token) => (Some(token.to_string()), false),
+        None if page => (cookie(req.headers(), SESSION_COOKIE).map(str::to_string), true),
+        None => (None, false),
+    };
+    let caller = match credential.as_deref() {
         None => None,
         Some(token) => {
             let found = if token.starts_with(sign_in::SESSION_PREFIX) {
@@ -79,9 +115,15 @@ pub async fn authorize(
                         name: a.display_name,
                         role,
                         token: token.to_string(),
+                        locale: a.locale,
+                        via_cookie,
                     }),
                     Err(_) => return ApiError::forbidden("the account's role is not known").into_response(),
                 },
+                Ok(None) if page && via_cookie => {
+                    // an expired page session: back to the sign-in page, forgetting the cookie
+                    return crate::office::to_sign_in(req.uri().path(), true);
+                }
                 Ok(None) => {
                     return ApiError::unauthorized(
                         "the session or token is invalid, expired or revoked; sign in again",
@@ -98,6 +140,16 @@ pub async fn authorize(
     let subject = caller.as_ref().map_or(ANONYMOUS, |c| c.role.as_str());
     if !state.access.allows(subject, path, req.method().as_str()).await {
         tracing::warn!(subject, path, method = %req.method(), "access refused");
+        if page {
+            let mut refused = match caller {
+                None => crate::office::to_sign_in(req.uri().path(), false),
+                Some(c) => crate::office::forbidden_page(&state, &c, req.uri().path()).await,
+            };
+            refused
+                .headers_mut()
+                .insert(REFUSED_HEADER, axum::http::HeaderValue::from_static("access"));
+            return refused;
+        }
         return match caller {
             None => ApiError::unauthorized("sign in first (Authorization: Bearer <token>)").into_response(),
             Some(_) => ApiError::forbidden(format!("a {subject} may not {} {path}", req.method())).into_response(),

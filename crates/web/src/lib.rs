@@ -6,7 +6,9 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod office;
 pub mod openapi;
+pub mod service;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
@@ -20,7 +22,6 @@ use goldcard_store::Store;
 use goldcard_store::blobs::BlobStore;
 use goldcard_store::catalogs::Catalogs;
 use goldcard_store::events::Rules;
-use goldcard_views::Lang;
 use goldcard_workflow::Workflow;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// `GOLDCARD_ENV=production`.
     pub production: bool,
+    /// Queue counts shared by the back office's pages for a few seconds.
+    pub counts: Arc<office::queues::CountCache>,
 }
 
 impl AppState {
@@ -82,7 +85,93 @@ fn route(method: Method, path: &'static str, handler: MethodRouter<AppState>) ->
 pub fn routes() -> Vec<Route> {
     use api::*;
     vec![
-        route(Method::GET, "/", get(home)),
+        route(Method::GET, "/", get(office::sign_in::page)),
+        route(Method::POST, "/sign-in", post(office::sign_in::password)),
+        route(Method::POST, "/sign-in/code", post(office::sign_in::code)),
+        route(Method::POST, "/sign-out", post(office::sign_in::sign_out)),
+        route(Method::POST, "/lang", post(office::switch_lang)),
+        route(Method::GET, goldcard_views::CSS_PATH, get(office::css)),
+        route(Method::GET, goldcard_views::JS_PATH, get(office::js)),
+        route(Method::GET, "/office", get(office::start)),
+        route(Method::GET, "/office/queues/{queue}", get(office::queues::page)),
+        route(
+            Method::POST,
+            "/office/queues/{queue}/claim",
+            post(office::queues::claim),
+        ),
+        route(
+            Method::POST,
+            "/office/queues/{queue}/assign",
+            post(office::queues::assign),
+        ),
+        route(
+            Method::GET,
+            "/office/queues/{queue}/export.csv",
+            get(office::export::queue),
+        ),
+        route(Method::GET, "/office/search", get(office::search::page)),
+        route(Method::GET, "/office/search/export.csv", get(office::export::search)),
+        route(Method::GET, "/office/cases/{case_number}", get(office::cases::page)),
+        route(
+            Method::POST,
+            "/office/cases/{case_number}/events/{event}",
+            post(office::cases::fire),
+        ),
+        route(
+            Method::POST,
+            "/office/cases/{case_number}/notes",
+            post(office::cases::note),
+        ),
+        route(
+            Method::POST,
+            "/office/cases/{case_number}/resend",
+            post(office::cases::resend),
+        ),
+        route(
+            Method::GET,
+            "/office/documents/{document_id}",
+            get(office::cases::document),
+        ),
+        route(Method::GET, "/office/dashboard", get(office::dashboard::page)),
+        route(Method::GET, "/office/admin/accounts", get(office::admin::accounts_list)),
+        route(Method::POST, "/office/admin/accounts", post(office::admin::create)),
+        route(
+            Method::GET,
+            "/office/admin/accounts/{login}",
+            get(office::admin::account),
+        ),
+        route(
+            Method::POST,
+            "/office/admin/accounts/{login}/role",
+            post(office::admin::set_role),
+        ),
+        route(
+            Method::POST,
+            "/office/admin/accounts/{login}/deactivate",
+            post(office::admin::deactivate),
+        ),
+        route(
+            Method::POST,
+            "/office/admin/accounts/{login}/activate",
+            post(office::admin::activate),
+        ),
+        route(Method::GET, "/office/admin/policy", get(office::admin::policy)),
+        route(
+            Method::POST,
+            "/office/admin/policy/add",
+            post(office::admin::policy_add),
+        ),
+        route(
+            Method::POST,
+            "/office/admin/policy/remove",
+            post(office::admin::policy_remove),
+        ),
+        route(
+            Method::POST,
+            "/office/admin/policy/apply-shipped",
+            post(office::admin::policy_apply_shipped),
+        ),
+        route(Method::GET, "/office/admin/health", get(office::admin::health)),
         route(Method::GET, "/healthz", get(healthz)),
         route(Method::GET, "/readyz", get(readyz)),
         route(Method::GET, "/api/v1/openapi.json", get(openapi::serve)),
@@ -136,10 +225,6 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-async fn home() -> maud::Markup {
-    goldcard_views::home(Lang::ZhTw)
 }
 
 /// Liveness: the process answers.

@@ -1,10 +1,10 @@
 //! `POST /api/v1/payments/notify`: the payment gateway's signed notification. The HMAC of
 //! the raw body authenticates it; a repeated receipt number is a no-op, not an error.
 
-use super::cases::receipt_already_recorded;
 use super::parse_json;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::service::receipt_already_recorded;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -4,59 +4,13 @@ use super::ApiQuery;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::service;
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::{DateTime, NaiveDate, Utc};
 use goldcard_domain::FieldError;
-use goldcard_store::StoreError;
-use goldcard_store::entity::{accounts, cases};
-use goldcard_workflow::AgencyRef;
-use sea_orm::sea_query::{Condition, NullOrdering};
-use sea_orm::{ColumnTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-
-/// The queues of interfaces.md.
-pub const QUEUES: [&str; 6] = [
-    "intake",
-    "labor_review",
-    "immigration_review",
-    "supplement",
-    "mine",
-    "overdue",
-];
-
-/// One row of a queue or search.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CaseItem {
-    /// Case number.
-    pub case_number: String,
-    /// State.
-    pub state: String,
-    /// Applicant's name.
-    pub applicant_name: String,
-    /// Field of expertise.
-    pub field: String,
-    /// Hong Kong or Macau resident.
-    pub hk_macau: bool,
-    /// Filed at.
-    pub filed_at: DateTime<Utc>,
-    /// Review due date (supplement due date while waiting for one).
-    pub due_on: Option<NaiveDate>,
-    /// Past its due date.
-    pub overdue: bool,
-    /// Login of the officer holding it.
-    pub assignee: Option<String>,
-}
-
-/// A page of cases.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Page {
-    /// The rows.
-    pub items: Vec<CaseItem>,
-    /// Rows in all.
-    pub total: u64,
-}
+use goldcard_store::queues::{self, Filter, Queue, Reader, Sort};
+use goldcard_views::model::Page;
+use serde::Deserialize;
 
 /// Paging and sorting.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -70,57 +24,13 @@ pub struct QueueQuery {
     pub sort: Option<String>,
 }
 
-/// Turns case rows into queue rows (assignee logins in one query).
-pub async fn items(state: &AppState, rows: Vec<cases::Model>, supplement_due: bool) -> ApiResult<Vec<CaseItem>> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
-    let logins: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        accounts::Entity::find()
-            .select_only()
-            .column(accounts::Column::Id)
-            .column(accounts::Column::Login)
-            .filter(accounts::Column::Id.is_in(ids))
-            .into_tuple::<(i64, String)>()
-            .all(state.store.db())
-            .await
-            .map_err(StoreError::from)?
-            .into_iter()
-            .collect()
-    };
-    let today = state.today();
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let due_on = if supplement_due || r.state == "supplement" {
-                r.supplement_due_on
-            } else {
-                r.sla_due_on
-            };
-            CaseItem {
-                overdue: due_on.is_some_and(|d| d < today),
-                assignee: r.assignee_id.and_then(|a| logins.get(&a).cloned()),
-                case_number: r.case_number,
-                state: r.state,
-                applicant_name: r.applicant_name,
-                field: r.field,
-                hk_macau: r.hk_macau,
-                filed_at: r.filed_at,
-                due_on,
-            }
-        })
-        .collect())
-}
-
-/// The states the workflow gives to an agency.
-fn agency_states(state: &AppState, agency: &str) -> Vec<String> {
+/// The agency of an officer's role (labor, immigration); others have no queues.
+pub fn agency_of(state: &AppState, caller: &Caller) -> ApiResult<String> {
     state
         .workflow
-        .states
-        .iter()
-        .filter(|s| s.agency == Some(AgencyRef::Named(agency.to_string())))
-        .map(|s| s.name.clone())
-        .collect()
+        .role(caller.role)
+        .and_then(|r| r.agency.clone())
+        .ok_or_else(|| ApiError::forbidden("queues belong to the agencies' officers"))
 }
 
 /// A queue of the caller's agency.
@@ -132,40 +42,20 @@ pub async fn queue(
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<Page>> {
-    if !QUEUES.contains(&name.as_str()) {
+    let Some(queue) = Queue::parse(&name) else {
+        let names: Vec<&str> = Queue::ALL.iter().map(|q| q.as_str()).collect();
         return Err(ApiError::not_found(
             "queue_not_found",
-            format!("no queue `{name}` ({})", QUEUES.join(", ")),
+            format!("no queue `{name}` ({})", names.join(", ")),
         ));
-    }
-    let agency = state
-        .workflow
-        .role(caller.role)
-        .and_then(|r| r.agency.clone())
-        .ok_or_else(|| ApiError::forbidden("queues belong to the agencies' officers"))?;
-    let mine = agency_states(&state, &agency);
-    let in_state = |s: &str| -> ApiResult<Condition> {
-        if mine.iter().any(|m| m == s) {
-            Ok(Condition::all().add(cases::Column::State.eq(s)))
-        } else {
-            Err(ApiError::forbidden(format!(
-                "the `{name}` queue is not of the {agency} agency"
-            )))
-        }
     };
-    let today = state.today();
-    let cond = match name.as_str() {
-        "intake" => in_state("paid")?,
-        "labor_review" => in_state("labor_review")?,
-        "immigration_review" => in_state("immigration_review")?,
-        "supplement" => Condition::all()
-            .add(cases::Column::State.eq("supplement"))
-            .add(cases::Column::ReturnState.is_in(mine.clone())),
-        "mine" => Condition::all().add(cases::Column::AssigneeId.eq(caller.account_id)),
-        _ => Condition::all()
-            .add(cases::Column::State.is_in(mine.clone()))
-            .add(cases::Column::SlaDueOn.lt(today)),
+    let agency = agency_of(&state, &caller)?;
+    let reader = Reader {
+        agency: &agency,
+        account_id: caller.account_id,
     };
+    let cond = queues::condition(&state.workflow, queue, &reader, &Filter::default(), state.today())
+        .map_err(|e| ApiError::forbidden(e.to_string()))?;
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=200).contains(&per_page) {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -182,36 +72,21 @@ pub async fn queue(
             "pages start at 1",
         )]));
     }
-    let supplement_due = name == "supplement";
-    let due_col = if supplement_due {
-        cases::Column::SupplementDueOn
-    } else {
-        cases::Column::SlaDueOn
-    };
-    let query: Select<cases::Entity> = cases::Entity::find().filter(cond);
-    let sorted = match q.sort.as_deref().unwrap_or("due_on") {
-        "due_on" => query.order_by_with_nulls(due_col, Order::Asc, NullOrdering::Last),
-        "-due_on" => query.order_by_with_nulls(due_col, Order::Desc, NullOrdering::Last),
-        "filed_at" => query.order_by_asc(cases::Column::FiledAt),
-        "-filed_at" => query.order_by_desc(cases::Column::FiledAt),
-        other => {
-            return Err(ApiError::validation(vec![FieldError::new(
+    let sort = match q.sort.as_deref() {
+        None => Sort::default(),
+        Some(s) => Sort::parse(s).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
                 "sort",
                 "invalid",
-                format!("cannot sort by `{other}` (due_on, -due_on, filed_at, -filed_at)"),
-            )]));
-        }
-    }
-    .order_by_asc(cases::Column::Id);
-    let total = sorted.clone().count(state.store.db()).await.map_err(StoreError::from)?;
-    let rows = sorted
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .all(state.store.db())
-        .await
-        .map_err(StoreError::from)?;
+                format!("cannot sort by `{s}` (due_on, -due_on, filed_at, -filed_at)"),
+            )])
+        })?,
+    };
+    let db = state.store.db();
+    let total = queues::count(db, cond.clone()).await?;
+    let rows = queues::page(db, queues::sorted(queue, cond, sort), page, per_page).await?;
     Ok(Json(Page {
-        items: items(&state, rows, supplement_due).await?,
+        items: service::items(&state, rows).await?,
         total,
     }))
 }
