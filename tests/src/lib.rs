@@ -2,6 +2,7 @@
 //! working directory, against SQLite or a fresh database on the test PostgreSQL server.
 #![allow(clippy::unwrap_used)]
 
+pub mod html_checks;
 pub mod smtp;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};

@@ -188,3 +188,37 @@ impl Drop for SmtpServer {
         self.down();
     }
 }
+
+/// The first run of exactly six digits in a text (a sign-in code).
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|i| {
+        let run = &bytes[i..i + 6];
+        let before = i.checked_sub(1).map(|j| bytes[j].is_ascii_digit()).unwrap_or(false);
+        let after = bytes.get(i + 6).is_some_and(u8::is_ascii_digit);
+        (run.iter().all(u8::is_ascii_digit) && !before && !after).then(|| String::from_utf8_lossy(run).into_owned())
+    })
+}
+
+/// Waits (up to 30 s) for the `n`th mail to `to` and returns the sign-in code in its text;
+/// fails if the code is in the subject.
+pub async fn code_mailed(smtp: &SmtpServer, to: &str, n: usize) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let mails: Vec<_> = smtp.received().into_iter().filter(|m| m.rcpt_tos == to).collect();
+        if mails.len() >= n {
+            let mail = &mails[n - 1];
+            assert!(
+                six_digits(&mail.subject).is_none(),
+                "the code is in the subject: {}",
+                mail.subject
+            );
+            return six_digits(mail.text.as_deref().unwrap_or_default()).expect("a 6-digit code in the mail");
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no code mailed to {to}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -6,7 +6,6 @@
 use goldcard_tests::smtp::{Handler, SmtpServer};
 use goldcard_tests::{Db, Env, on_both, text};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "a long enough password";
 
@@ -28,36 +27,6 @@ async fn get(base: &str, path: &str, token: &str) -> u16 {
         .unwrap()
         .status()
         .as_u16()
-}
-
-/// The first run of exactly six digits in a text.
-fn six_digits(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    (0..bytes.len().saturating_sub(5)).find_map(|i| {
-        let run = &bytes[i..i + 6];
-        let before = i.checked_sub(1).map(|j| bytes[j].is_ascii_digit()).unwrap_or(false);
-        let after = bytes.get(i + 6).is_some_and(u8::is_ascii_digit);
-        (run.iter().all(u8::is_ascii_digit) && !before && !after).then(|| String::from_utf8_lossy(run).into_owned())
-    })
-}
-
-/// Waits for the `n`th mail to `to` and returns the code in it.
-async fn code_mailed(smtp: &SmtpServer, to: &str, n: usize) -> String {
-    let start = Instant::now();
-    loop {
-        let mails: Vec<_> = smtp.received().into_iter().filter(|m| m.rcpt_tos == to).collect();
-        if mails.len() >= n {
-            let mail = &mails[n - 1];
-            assert!(
-                six_digits(&mail.subject).is_none(),
-                "the code is in the subject: {}",
-                mail.subject
-            );
-            return six_digits(mail.text.as_deref().unwrap()).unwrap();
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "no code mailed to {to}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn sign_in_end_to_end(db: Db) {
@@ -96,7 +65,7 @@ async fn sign_in_end_to_end(db: Db) {
     .await;
     assert_eq!(status, 200, "{body}");
     let challenge = body["challenge_id"].as_str().unwrap().to_string();
-    let code = code_mailed(&smtp, "reviewer1@example.tw", 1).await;
+    let code = goldcard_tests::smtp::code_mailed(&smtp, "reviewer1@example.tw", 1).await;
     let (status, body) = post(
         base,
         "/api/v1/session/otp",
