@@ -7,6 +7,7 @@ mod helpers;
 mod m20261125_000001_initial;
 mod m20261125_000002_sign_in_and_jobs;
 mod m20261125_000003_back_office;
+mod m20261202_000004_applicant_portal;
 
 /// Applies goldcard's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_sign_in_and_jobs::Migration),
             Box::new(m20261125_000003_back_office::Migration),
+            Box::new(m20261202_000004_applicant_portal::Migration),
         ]
     }
 }

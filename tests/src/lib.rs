@@ -4,6 +4,7 @@
 
 pub mod html_checks;
 pub mod smtp;
+pub mod web_client;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@
 pub mod components;
 pub mod model;
 pub mod office;
+pub mod portal;
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -17,6 +18,11 @@ pub const CSS_PATH: &str = "/static/office.css";
 pub const JS: &str = include_str!("../static/office.js");
 /// Where the script is served.
 pub const JS_PATH: &str = "/static/office.js";
+/// The applicant portal's small script (countdown, tabs, the form's draft), served at
+/// [`PORTAL_JS_PATH`].
+pub const PORTAL_JS: &str = include_str!("../static/portal.js");
+/// Where the portal's script is served.
+pub const PORTAL_JS_PATH: &str = "/static/portal.js";
 
 /// A page's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +123,10 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     /// The workflow's states in words: `(name, zh-TW, en)`, from the definition.
     pub states: std::sync::Arc<Vec<(String, String, String)>>,
+    /// Where the brand link goes: `/office`, or `/apply` for the portal.
+    pub home: &'static str,
+    /// Seconds left in the session, shown as the sign-out countdown (the portal).
+    pub countdown: Option<i64>,
 }
 
 /// A message shown once at the top of a page.
@@ -139,6 +149,8 @@ impl Chrome {
             path: path.to_string(),
             flash: None,
             states: Default::default(),
+            home: "/",
+            countdown: None,
         }
     }
 
@@ -174,18 +186,28 @@ pub fn layout(chrome: &Chrome, title: &str, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (lang.pick("就業金卡延期申請", "Gold Card extensions")) }
                 link rel="stylesheet" href=(CSS_PATH);
-                script src=(JS_PATH) defer {}
+                @if chrome.home == "/apply" {
+                    script src=(PORTAL_JS_PATH) defer {}
+                } @else {
+                    script src=(JS_PATH) defer {}
+                }
             }
             body {
                 a.skip href="#main" { (lang.pick("跳到主要內容", "Skip to content")) }
                 header.top {
                     p.brand {
-                        a href="/office" { "goldcard" }
+                        a href=(chrome.home) { "goldcard" }
                         " · " (lang.pick("就業金卡延期申請", "Employment Gold Card extensions"))
                     }
                     div.who {
                         @if let Some(p) = &chrome.person {
                             span.person { (p.name) " · " (p.role) @if let Some(a) = &p.agency { " · " (a) } }
+                        }
+                        @if let Some(left) = chrome.countdown {
+                            span.countdown role="timer" aria-live="off" {
+                                (lang.pick("登出倒數：", "Signs out in: "))
+                                span id="countdown" data-seconds=(left) { (countdown_text(left)) }
+                            }
                         }
                         form.inline method="post" action="/lang" {
                             (csrf_field(chrome))
@@ -228,6 +250,12 @@ pub fn layout(chrome: &Chrome, title: &str, content: Markup) -> Markup {
     }
 }
 
+/// Seconds as the countdown shows them, `MM:SS` (never below zero).
+pub fn countdown_text(seconds: i64) -> String {
+    let s = seconds.max(0);
+    format!("{:02}:{:02}", s / 60, s % 60)
+}
+
 /// An error page: the status in words and what to do next.
 pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> Markup {
     let heading = match status {
@@ -245,7 +273,7 @@ pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> Markup {
         html! {
             h1 { (heading) }
             p.error-message { (message) }
-            p { a href="/office" { (chrome.t("回到首頁", "Back to the start")) } }
+            p { a href=(chrome.home) { (chrome.t("回到首頁", "Back to the start")) } }
         },
     )
 }
@@ -263,6 +291,14 @@ mod tests {
         let page = layout(&chrome(), "<script>alert(1)</script>", html! { p { "x" } }).into_string();
         assert!(!page.contains("<script>alert(1)</script>"));
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn the_countdown_reads_minutes_and_seconds() {
+        assert_eq!(countdown_text(1800), "30:00");
+        assert_eq!(countdown_text(1760), "29:20");
+        assert_eq!(countdown_text(59), "00:59");
+        assert_eq!(countdown_text(-5), "00:00");
     }
 
     #[test]

@@ -389,6 +389,26 @@ impl FieldChoice {
     }
 }
 
+/// The document types an extension with this field choice needs: the chosen criterion's
+/// (every criterion's for architecture), plus `passport_copy` and `photo`, plus
+/// `mainland_work_statement` when `mainland_statement` (a Hong Kong/Macau resident who
+/// worked in mainland China); with no field chosen yet, the two every case needs. Sorted,
+/// without duplicates. The filing form lists exactly
+/// these, and filing refuses a case that lacks one.
+pub fn required_documents(catalog: &Catalog, choice: Option<&FieldChoice>, mainland_statement: bool) -> Vec<String> {
+    let mut types: BTreeSet<String> = ALWAYS_REQUIRED_DOCUMENTS.iter().map(|t| (*t).to_owned()).collect();
+    if let Some((choice, field)) = choice.and_then(|c| catalog.field(c.field).map(|f| (c, f))) {
+        let every = field.all_criteria_required || choice.all_criteria();
+        for criterion in field.criteria.iter().filter(|c| every || c.item == choice.criterion) {
+            types.extend(criterion.required_documents.iter().cloned());
+        }
+    }
+    if mainland_statement {
+        types.insert(MAINLAND_WORK_STATEMENT.to_owned());
+    }
+    types.into_iter().collect()
+}
+
 impl ExtensionFiling {
     /// Validates a submitted body on `today` (a Taipei date) against the fields catalog.
     ///
@@ -456,21 +476,7 @@ impl ExtensionFiling {
     /// architecture), plus `passport_copy` and `photo`, plus `mainland_work_statement` for a
     /// Hong Kong/Macau resident who worked in mainland China. Sorted, without duplicates.
     pub fn required_document_types(&self, catalog: &Catalog) -> Vec<String> {
-        let mut types: BTreeSet<String> = ALWAYS_REQUIRED_DOCUMENTS.iter().map(|t| (*t).to_owned()).collect();
-        if let Some(field) = catalog.field(self.field.field) {
-            let every = field.all_criteria_required || self.field.all_criteria();
-            for criterion in field
-                .criteria
-                .iter()
-                .filter(|c| every || c.item == self.field.criterion)
-            {
-                types.extend(criterion.required_documents.iter().cloned());
-            }
-        }
-        if self.hk_macau && self.worked_in_mainland {
-            types.insert(MAINLAND_WORK_STATEMENT.to_owned());
-        }
-        types.into_iter().collect()
+        required_documents(catalog, Some(&self.field), self.hk_macau && self.worked_in_mainland)
     }
 
     /// The extension fee for the chosen validity (flat for Hong Kong/Macau residents).

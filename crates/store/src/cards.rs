@@ -384,3 +384,18 @@ pub fn active(r: &CardRow, now: DateTime<Utc>) -> cards::ActiveModel {
         updated_at: Set(now),
     }
 }
+
+/// The card with this UI number, if its holder's birth date is `birth_date` (the holder's
+/// identification for an extension): `None` for a wrong birth date as for no card.
+pub async fn for_holder<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ui_number: &UiNumber,
+    birth_date: NaiveDate,
+) -> Result<Option<cards::Model>, StoreError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Ok(cards::Entity::find()
+        .filter(cards::Column::UiNumber.eq(ui_number.as_str()))
+        .one(db)
+        .await?
+        .filter(|c| c.birth_date == birth_date))
+}

@@ -4,7 +4,7 @@ use crate::entity::{cards, case_documents, cases};
 use crate::error::StoreError;
 use goldcard_domain::{Catalog, FieldCode, ValidityYears};
 use goldcard_workflow::{CaseFacts, SupplementFacts, SupplementItem};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// A case row with the facts derived from it.
 #[derive(Debug, Clone)]
@@ -94,4 +94,23 @@ pub async fn load_row<C: ConnectionTrait>(
         field_authority,
     };
     Ok(LoadedCase { row, facts })
+}
+
+/// The cases an account filed, newest first (the applicant portal's lists; an index on
+/// `filer_account_id` serves it).
+pub async fn filed_by<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<Vec<cases::Model>, StoreError> {
+    Ok(cases::Entity::find()
+        .filter(cases::Column::FilerAccountId.eq(account_id))
+        .order_by_desc(cases::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?)
+}
+
+/// The card's pending (not yet decided) extension, if any.
+pub async fn pending_for_card<C: ConnectionTrait>(db: &C, card_id: i64) -> Result<Option<cases::Model>, StoreError> {
+    Ok(cases::Entity::find()
+        .filter(cases::Column::OpenCardId.eq(card_id))
+        .one(db)
+        .await?)
 }

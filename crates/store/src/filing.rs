@@ -77,12 +77,24 @@ pub async fn carried_over(
     card: &cards::Model,
     filing: &ExtensionFiling,
 ) -> Result<Vec<NewCaseDocument>, StoreError> {
-    let same_field = card.field == filing.field.field.as_str();
-    let same_criterion = card.criterion.as_deref().is_none_or(|c| c == filing.field.criterion);
+    carried_over_for(db, rules, card, filing.field.field, &filing.field.criterion).await
+}
+
+/// [`carried_over`] for a field and criterion not yet filed: what the filing form shows as
+/// "already on file" (present, not viewable) for the choice on screen.
+pub async fn carried_over_for(
+    db: &DatabaseConnection,
+    rules: Rules<'_>,
+    card: &cards::Model,
+    field: goldcard_domain::FieldCode,
+    criterion: &str,
+) -> Result<Vec<NewCaseDocument>, StoreError> {
+    let same_field = card.field == field.as_str();
+    let same_criterion = card.criterion.as_deref().is_none_or(|c| c == criterion);
     let same_version = rules
         .catalogs
         .catalog
-        .field(filing.field.field)
+        .field(field)
         .is_some_and(|f| i64::from(f.catalog_version) == i64::from(card.catalog_version));
     if !(same_field && same_criterion && same_version) {
         return Ok(Vec::new());

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod cards;
 pub mod cases;
 pub mod catalogs;
+pub mod consents;
 mod db;
 pub mod documents;
 pub mod entity;

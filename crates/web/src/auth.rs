@@ -29,6 +29,9 @@ pub struct Caller {
     pub locale: String,
     /// It came with the session cookie of the web pages (not a bearer token).
     pub via_cookie: bool,
+    /// When its session ends if nothing more happens (none for an API token): the
+    /// applicant portal's countdown.
+    pub session_ends: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Caller {
@@ -97,7 +100,7 @@ pub async fn authorize(
             let found = if token.starts_with(sign_in::SESSION_PREFIX) {
                 sign_in::session_account(state.store.db(), token, now)
                     .await
-                    .map(|found| found.map(|(account, _)| account))
+                    .map(|found| found.map(|(account, ends)| (account, Some(ends))))
                     .map_err(|e| match e {
                         sign_in::SignInError::Store(e) => ApiError::from(e),
                         other => ApiError::unauthorized(other.to_string()),
@@ -105,10 +108,11 @@ pub async fn authorize(
             } else {
                 accounts::account_for_token(state.store.db(), token, now)
                     .await
+                    .map(|found| found.map(|account| (account, None)))
                     .map_err(ApiError::from)
             };
             match found {
-                Ok(Some(a)) => match a.role.parse::<Role>() {
+                Ok(Some((a, session_ends))) => match a.role.parse::<Role>() {
                     Ok(role) => Some(Caller {
                         account_id: a.id,
                         login: a.login,
@@ -117,6 +121,7 @@ pub async fn authorize(
                         token: token.to_string(),
                         locale: a.locale,
                         via_cookie,
+                        session_ends,
                     }),
                     Err(_) => return ApiError::forbidden("the account's role is not known").into_response(),
                 },

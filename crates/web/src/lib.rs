@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod office;
 pub mod openapi;
+pub mod portal;
 pub mod service;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -172,6 +173,64 @@ pub fn routes() -> Vec<Route> {
             post(office::admin::policy_apply_shipped),
         ),
         route(Method::GET, "/office/admin/health", get(office::admin::health)),
+        route(Method::GET, goldcard_views::PORTAL_JS_PATH, get(portal::js)),
+        route(Method::GET, "/apply", get(portal::menu)),
+        route(Method::GET, "/apply/consent", get(portal::filing::consent_page)),
+        route(Method::POST, "/apply/consent", post(portal::filing::consent)),
+        route(Method::GET, "/apply/lookup", get(portal::filing::lookup_page)),
+        route(Method::POST, "/apply/lookup", post(portal::filing::lookup)),
+        route(Method::GET, "/apply/extension", get(portal::filing::start)),
+        route(
+            Method::POST,
+            "/apply/extension",
+            post(portal::filing::submit).layer(DefaultBodyLimit::max(portal::MAX_FORM_UPLOAD)),
+        ),
+        route(Method::GET, "/apply/cases", get(portal::cases_list)),
+        route(Method::GET, "/apply/cases/{case_number}", get(portal::case)),
+        route(Method::GET, "/apply/cases/{case_number}/filed", get(portal::filed)),
+        route(
+            Method::GET,
+            "/apply/cases/{case_number}/pay",
+            get(portal::gateway::pay_page),
+        ),
+        route(
+            Method::POST,
+            "/apply/cases/{case_number}/pay",
+            post(portal::gateway::pay),
+        ),
+        route(
+            Method::GET,
+            "/apply/cases/{case_number}/supplement",
+            get(portal::supplement_page),
+        ),
+        route(
+            Method::POST,
+            "/apply/cases/{case_number}/supplement",
+            post(portal::submit_supplement).layer(DefaultBodyLimit::max(portal::MAX_FORM_UPLOAD)),
+        ),
+        route(
+            Method::GET,
+            "/apply/cases/{case_number}/withdraw",
+            get(portal::withdraw_page),
+        ),
+        route(
+            Method::POST,
+            "/apply/cases/{case_number}/withdraw",
+            post(portal::withdraw),
+        ),
+        route(Method::GET, "/apply/payments", get(portal::payments)),
+        route(Method::GET, "/apply/supplements", get(portal::supplements)),
+        route(Method::GET, "/apply/withdraw", get(portal::withdrawals)),
+        route(
+            Method::GET,
+            "/apply/gateway/simulated/{case_number}",
+            get(portal::gateway::simulated_page),
+        ),
+        route(
+            Method::POST,
+            "/apply/gateway/simulated/{case_number}",
+            post(portal::gateway::simulated_pay),
+        ),
         route(Method::GET, "/healthz", get(healthz)),
         route(Method::GET, "/readyz", get(readyz)),
         route(Method::GET, "/api/v1/openapi.json", get(openapi::serve)),

@@ -11,6 +11,7 @@ pub mod case_notes;
 pub mod case_sequences;
 pub mod cases;
 pub mod catalogs;
+pub mod consents;
 pub mod document_access;
 pub mod documents;
 pub mod job_leases;

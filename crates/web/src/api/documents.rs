@@ -40,7 +40,7 @@ pub struct Uploaded {
     pub size: u64,
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::too_large(format!("a document may be at most {} MiB", MAX_DOCUMENT / 1024 / 1024))
 }
 
@@ -110,12 +110,29 @@ pub async fn upload(
     let (Some((bytes, name)), Some(doc_type), true) = (file, doc_type, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    let up = store_upload(&state, &caller, &doc_type, bytes, name).await?;
+    Ok((StatusCode::CREATED, Json(up)))
+}
+
+/// Stores one upload of `caller`'s (PDF, JPEG or PNG by content, at most
+/// [`MAX_DOCUMENT`]): the blob under its SHA-256 and the document row. The JSON API and
+/// the portal's forms both upload through here.
+pub async fn store_upload(
+    state: &AppState,
+    caller: &Caller,
+    doc_type: &str,
+    bytes: Vec<u8>,
+    name: String,
+) -> ApiResult<Uploaded> {
     if bytes.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new(
             "file",
             "empty",
             "the document is empty",
         )]));
+    }
+    if bytes.len() > MAX_DOCUMENT {
+        return Err(too_large());
     }
     let content_type = sniff(&bytes).ok_or_else(|| {
         ApiError::new(
@@ -136,20 +153,17 @@ pub async fn upload(
             size: i64::try_from(size).unwrap_or(i64::MAX),
             content_type: content_type.to_string(),
             original_name: name,
-            doc_type,
+            doc_type: doc_type.to_string(),
             uploaded_by: caller.account_id,
         },
         state.clock.now(),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Uploaded {
-            document_id: doc.public_id,
-            sha256,
-            size: size as u64,
-        }),
-    ))
+    Ok(Uploaded {
+        document_id: doc.public_id,
+        sha256,
+        size: size as u64,
+    })
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn random_token() -> String {
 }
 
 /// Compares two tokens without an early exit.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -157,7 +157,7 @@ async fn nav_for(state: &AppState, caller: &Caller, path: &str, lang: Lang) -> V
 }
 
 /// The workflow's states in words, for badges.
-fn state_labels(state: &AppState) -> Arc<Vec<(String, String, String)>> {
+pub(crate) fn state_labels(state: &AppState) -> Arc<Vec<(String, String, String)>> {
     Arc::new(
         state
             .workflow
@@ -191,6 +191,8 @@ pub async fn chrome_for(state: &AppState, caller: &Caller, path: &str) -> Chrome
         path: path.to_string(),
         flash: None,
         states: state_labels(state),
+        home: "/office",
+        countdown: None,
     }
 }
 
@@ -323,7 +325,7 @@ impl FromRequest<AppState> for PageForm {
             Some(c) => csrf_for_session(&c.token),
             None => cookie(&headers, CSRF_COOKIE).unwrap_or("").to_string(),
         };
-        if expected.is_empty() || !same(sent, &expected) {
+        if expected.is_empty() || !same_token(sent, &expected) {
             tracing::warn!("form refused: missing or wrong CSRF token");
             return Err(csrf_refusal(&headers));
         }

@@ -1,0 +1,634 @@
+//! The applicant portal end to end: the real `goldcard serve` with a frozen clock, accounts
+//! and cards made with the CLI, signing in through the pages with the code from a real SMTP
+//! server; then the seed guide's steps as request tests with CSS selectors: the countdown,
+//! the menu, the consent, the lookup in every window state, every validation error of the
+//! form (each next to its field, nothing typed lost), filing, the "case received" mail,
+//! payment through the simulated gateway, progress with "consulting", a supplement, and
+//! withdrawal before and after payment. Every page passes the accessibility check and shows
+//! script typed into the form escaped. On SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use goldcard_tests::html_checks::{accessibility_problems, count, select_attr, select_texts};
+use goldcard_tests::smtp::{Handler, SmtpServer};
+use goldcard_tests::web_client::{Answer, Web};
+use goldcard_tests::{Db, Env, on_both, text};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// 2026-11-25 10:00 in Taipei.
+const NOW: &str = "2026-11-25T02:00:00Z";
+const PASSWORD: &str = "correct horse battery staple";
+const XSS: &str = "<script>alert('x')</script>";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
+/// A UI number of the new format with its check digit (domain.md): `letter`, `8` or `9`,
+/// the seven digits of `serial`, then the check digit.
+fn ui_number(letter: char, sex: u32, serial: u32) -> String {
+    const VALUES: &str = "ABCDEFGHJKLMNPQRSTUVXYWZIO";
+    let n = VALUES.find(letter).unwrap() as u32 + 10;
+    let body = format!("{sex}{serial:07}");
+    let mut sum = n / 10 + (n % 10) * 9;
+    for (c, w) in body.chars().zip([8, 7, 6, 5, 4, 3, 2, 1]) {
+        sum += c.to_digit(10).unwrap() * w;
+    }
+    format!("{letter}{body}{}", (10 - sum % 10) % 10)
+}
+
+#[test]
+fn the_test_s_ui_numbers_are_valid() {
+    assert_eq!(ui_number('A', 8, 1), "A800000014");
+    assert_eq!(ui_number('F', 8, 119), "F800001196");
+}
+
+/// Every field of a valid filing, as the form names them (the card's data comes pre-filled).
+fn valid_form() -> BTreeMap<&'static str, String> {
+    [
+        ("basic.given_name", "ETHAN"),
+        ("basic.gender", "M"),
+        ("basic.nationality", "US"),
+        ("basic.occupation", XSS),
+        ("basic.education", "Master"),
+        ("basic.marital_status", "single"),
+        ("basic.birth_country", "US"),
+        ("basic.birth_city", "Boston"),
+        ("basic.home_address", "1 Main St, Boston"),
+        ("basic.home_phone", "+1 555 0100"),
+        ("passport.type", "ordinary"),
+        ("passport.issued_on", "2023-11-01"),
+        ("passport.issued_at", "Washington"),
+        ("residence.validity_years", "2"),
+        ("residence.employer", "Acme Taiwan"),
+        ("residence.pickup", "self"),
+        ("residence.pickup_office", "臺北市服務站"),
+        ("residence.residence_address", "臺北市大同區 1 號"),
+        ("residence.mobile", "0912345678"),
+        ("residence.contact.name", "王小明"),
+        ("residence.contact.relation", "friend"),
+        ("residence.contact.phone", "0223456789"),
+        ("field.field", "digital"),
+        ("field.criterion", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+/// The form's own values (hidden fields, pre-filled inputs, checked choices) as a browser
+/// would send them back.
+fn form_values(page: &str) -> BTreeMap<String, String> {
+    let doc = scraper::Html::parse_document(page);
+    let mut out = BTreeMap::new();
+    let inputs = scraper::Selector::parse("form#filing input, form#filing select").unwrap();
+    for el in doc.select(&inputs) {
+        let e = el.value();
+        let Some(name) = e.attr("name") else { continue };
+        let kind = e.attr("type").unwrap_or("text");
+        if kind == "file" || kind == "submit" {
+            continue;
+        }
+        if e.name() == "select" {
+            let opt = scraper::Selector::parse("option[selected]").unwrap();
+            if let Some(o) = el.select(&opt).next() {
+                out.insert(name.to_string(), o.value().attr("value").unwrap_or("").to_string());
+            }
+            continue;
+        }
+        if (kind == "radio" || kind == "checkbox") && e.attr("checked").is_none() {
+            continue;
+        }
+        out.insert(name.to_string(), e.attr("value").unwrap_or("").to_string());
+    }
+    out
+}
+
+/// Posts the filing form: the page's own values, overridden by `values`, with `files`.
+async fn post_form(
+    web: &mut Web,
+    page: &str,
+    values: &BTreeMap<&str, String>,
+    files: &[(&str, &str, Vec<u8>)],
+    action: &str,
+) -> Answer {
+    let mut all = form_values(page);
+    for (k, v) in values {
+        all.insert((*k).to_string(), v.clone());
+    }
+    all.insert("action".into(), action.into());
+    let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    web.post_multipart("/apply/extension", &pairs, files).await
+}
+
+/// The upload fields the form asks for.
+fn upload_fields(page: &str) -> Vec<String> {
+    select_attr(page, "form#filing input[type=file]", "name")
+}
+
+struct Portal {
+    server: goldcard_tests::Server,
+    env: Env,
+    smtp: SmtpServer,
+    open_card: String,
+}
+
+async fn start(db: Db) -> Portal {
+    let smtp = SmtpServer::start(Handler::Mailbox);
+    let mut env = Env::new(db).await;
+    env.set("GOLDCARD_NOW", NOW);
+    env.set("GOLDCARD_SMTP_URL", &smtp.url());
+    env.set("GOLDCARD_JOBS", "outbox_dispatch=* * * * * *");
+    let server = env.serve(&["--no-demo"]).await;
+    for (login, role) in [
+        ("holder", "applicant"),
+        ("employer", "applicant"),
+        ("reviewer1", "labor_reviewer"),
+    ] {
+        let email = format!("{login}@goldcard.example");
+        let out = env.run_with_stdin(
+            &[
+                "user",
+                "add",
+                "--login",
+                login,
+                "--email",
+                &email,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            PASSWORD,
+        );
+        assert!(out.status.success(), "user add {login}: {:?}", text(&out));
+    }
+    let open_card = ui_number('F', 8, 119);
+    let mut csv = String::from(
+        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number,passport_expires_on\n",
+    );
+    for (ui, expires) in [
+        (open_card.clone(), "2027-02-15"),
+        (ui_number('A', 8, 1), "2027-06-30"), // not yet open (opens 2027-02-28)
+        (ui_number('B', 9, 2), "2026-12-10"), // locked since 2026-11-10
+        (ui_number('C', 8, 3), "2026-11-20"), // expired
+        (ui_number('D', 9, 4), "2027-02-15"), // open: the employer's
+    ] {
+        csv.push_str(&format!(
+            "{ui},1992-05-03,HUNT,ETHAN,US,holder@goldcard.example,digital,{expires},1,P12345678,2030-01-01\n"
+        ));
+    }
+    let file = env.dir.path().join("cards.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = env.run(&["cards", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "cards import: {:?}", text(&out));
+    Portal {
+        server,
+        env,
+        smtp,
+        open_card,
+    }
+}
+
+impl Portal {
+    /// Fires an event through the JSON API as `login`.
+    async fn api_fire(&self, login: &str, case: &str, body: Value) -> Value {
+        let out = self.env.run(&["token", "create", "--login", login]);
+        let token = text(&out).0.trim().to_string();
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/cases/{case}/events", self.server.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let v: Value = res.json().await.unwrap();
+        assert!(status.is_success(), "{body}: {status} {v}");
+        v
+    }
+
+    /// Waits for a mail to `to` whose subject contains `part`.
+    async fn mail(&self, to: &str, part: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(m) = self
+                .smtp
+                .received()
+                .into_iter()
+                .find(|m| m.rcpt_tos == to && m.subject.contains(part))
+            {
+                return m.subject;
+            }
+            assert!(
+                start.elapsed().as_secs() < 30,
+                "no mail to {to} with “{part}”: {:?}",
+                self.smtp.received().iter().map(|m| &m.subject).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Step 9's lookup.
+async fn look(web: &mut Web, csrf: &str, ui: &str, birth: &str) -> Answer {
+    web.post(
+        "/apply/lookup",
+        &[("csrf", csrf), ("ui_number", ui), ("birth_date", birth)],
+    )
+    .await
+}
+
+/// Asserts that `field`'s error is shown next to it.
+fn error_next_to(body: &str, field: &str) {
+    let sel = format!(".invalid [id^=\"f-{field}\"], .error[id^=\"f-{field}\"]");
+    assert!(
+        count(body, &sel) >= 1,
+        "no error next to {field}; errors: {:?}",
+        select_texts(body, ".error")
+    );
+}
+
+async fn walk(db: Db) {
+    let portal = start(db).await;
+    let mut web = Web::new(&portal.server.base);
+
+    // ---------------------------------------------------------------- steps 3–6: sign-in
+    let start = web.sign_in_as(&portal.smtp, "self", "holder", PASSWORD, 1).await;
+    assert_eq!(start, "/apply");
+    let menu = web.get("/apply").await;
+    assert_eq!(menu.status, 200);
+    // the clock is frozen: the countdown shows the whole 30 minutes
+    assert_eq!(select_texts(&menu.body, "#countdown"), ["30:00"]);
+    assert_eq!(select_attr(&menu.body, "#countdown", "data-seconds"), ["1800"]);
+    assert_eq!(count(&menu.body, "ul.menu li a"), 5, "the five functions");
+    assert!(menu.body.contains("外國人自行申請"));
+
+    // ---------------------------------------------------------------- step 8: consent
+    assert_eq!(
+        web.get("/apply/lookup").await.location.as_deref(),
+        Some("/apply/consent")
+    );
+    let consent = web.get("/apply/consent").await;
+    assert_eq!(count(&consent.body, "ol.consent li"), 13, "the terms in full");
+    let csrf = Web::csrf(&consent.body);
+    let version = select_attr(&consent.body, "input[name=version]", "value").remove(0);
+    let refused = web
+        .post("/apply/consent", &[("csrf", &csrf), ("version", &version)])
+        .await;
+    assert_eq!(refused.status, 422, "the tick is required");
+    error_next_to(&refused.body, "consent");
+    let ok = web
+        .post(
+            "/apply/consent",
+            &[("csrf", &csrf), ("version", &version), ("consent", "yes")],
+        )
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/apply/lookup"));
+
+    // ---------------------------------------------------------------- step 9: lookup
+    let lookup = web.get("/apply/lookup").await;
+    assert_eq!(lookup.status, 200);
+    let csrf = Web::csrf(&lookup.body);
+    let bad = look(&mut web, &csrf, "A800000015", "1992-05-03").await;
+    assert_eq!(bad.status, 422);
+    error_next_to(&bad.body, "ui_number");
+    assert_eq!(
+        select_attr(&bad.body, "[id=\"f-ui_number\"]", "value"),
+        ["A800000015"],
+        "what was typed stays"
+    );
+    let no_date = look(&mut web, &csrf, &portal.open_card, "1992-13-40").await;
+    assert_eq!(no_date.status, 422);
+    error_next_to(&no_date.body, "birth_date");
+    let wrong_birth = look(&mut web, &csrf, &portal.open_card, "1990-01-01").await;
+    assert_eq!(wrong_birth.status, 404);
+    error_next_to(&wrong_birth.body, "ui_number");
+    for (ui, words) in [
+        (ui_number('A', 8, 1), "2027-02-28"),
+        (ui_number('B', 9, 2), "求職居留"),
+        (ui_number('C', 8, 3), "重新申請"),
+    ] {
+        let page = look(&mut web, &csrf, &ui, "1992-05-03").await;
+        assert_eq!(page.status, 409, "{ui}");
+        let banner = select_texts(&page.body, ".banner.error").join(" ");
+        assert!(banner.contains(words), "{ui}: {banner}");
+    }
+    let found = look(&mut web, &csrf, &portal.open_card, "1992-05-03").await;
+    assert_eq!(found.status, 303, "{}", found.body);
+    let form_path = found.location.unwrap();
+    assert!(form_path.starts_with("/apply/extension?"), "{form_path}");
+
+    // ---------------------------------------------------------------- steps 10–14: the tabs
+    let form = web.get(&form_path).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(count(&form.body, "section.tab-panel"), 5);
+    assert_eq!(
+        select_texts(&form.body, "nav.filing-tabs a"),
+        ["基本資料", "護照資料", "居留申請", "領域專長", "文件上傳"]
+    );
+    assert_eq!(
+        select_attr(&form.body, "[id=\"f-basic.family_name\"]", "value"),
+        ["HUNT"],
+        "pre-filled from the card"
+    );
+    assert_eq!(
+        count(&form.body, "[id=\"f-passport.number\"][readonly]"),
+        1,
+        "passport data is carried over without the update tick"
+    );
+    assert_eq!(count(&form.body, "[data-draft]"), 1, "the browser keeps a draft");
+    let needed = upload_fields(&form.body);
+    assert!(
+        needed.contains(&"file.passport_copy".to_string()) && needed.contains(&"file.photo".to_string()),
+        "{needed:?}"
+    );
+
+    // every validation error, next to its field, with everything else kept
+    let cases: Vec<(&str, &str)> = vec![
+        ("basic.family_name", ""),
+        ("basic.given_name", ""),
+        ("basic.gender", "Q"),
+        ("basic.nationality", "ZZZ"),
+        ("basic.occupation", ""),
+        ("basic.education", ""),
+        ("basic.marital_status", ""),
+        ("basic.email", "not an email"),
+        ("basic.birth_country", ""),
+        ("basic.birth_city", ""),
+        ("basic.home_address", ""),
+        ("basic.home_phone", ""),
+        ("passport.type", ""),
+        ("passport.issued_on", "2026-02-30"),
+        ("passport.issued_at", ""),
+        ("residence.validity_years", "4"),
+        ("residence.pickup", ""),
+        ("residence.pickup_office", ""),
+        ("residence.residence_address", ""),
+        ("residence.mobile", "12345"),
+        ("residence.contact.name", ""),
+        ("residence.contact.relation", ""),
+        ("residence.contact.phone", ""),
+        ("field.field", "astrology"),
+        ("field.criterion", "99"),
+    ];
+    for (field, bad) in cases {
+        let mut values = valid_form();
+        values.insert(field, bad.to_string());
+        let page = post_form(&mut web, &form.body, &values, &[], "submit").await;
+        assert_eq!(page.status, 422, "{field}={bad:?}: {}", page.status);
+        error_next_to(&page.body, field);
+        // a value typed elsewhere is still there
+        let keep = if field == "residence.employer" {
+            "basic.birth_city"
+        } else {
+            "residence.employer"
+        };
+        assert_eq!(
+            select_attr(&page.body, &format!("[id=\"f-{keep}\"]"), "value"),
+            [valid_form()[keep].clone()],
+            "{field}: {keep} was lost"
+        );
+    }
+    // the documents: none uploaded, then one that lies about its type
+    let page = post_form(&mut web, &form.body, &valid_form(), &[], "submit").await;
+    assert_eq!(page.status, 422);
+    error_next_to(&page.body, "documents");
+    let liar = vec![("file.passport_copy", "passport.pdf", b"<html>not a pdf</html>".to_vec())];
+    let page = post_form(&mut web, &form.body, &valid_form(), &liar, "submit").await;
+    assert_eq!(page.status, 422);
+    assert!(
+        select_texts(&page.body, ".error").iter().any(|e| e.contains("PDF")),
+        "{:?}",
+        select_texts(&page.body, ".error")
+    );
+
+    // an upload survives a refusal: it comes back as a hidden field
+    let mut values = valid_form();
+    values.insert("residence.mobile", "1".into());
+    let photo = vec![("file.photo", "photo.pdf", PDF.to_vec())];
+    let page = post_form(&mut web, &form.body, &values, &photo, "submit").await;
+    assert_eq!(page.status, 422);
+    assert_eq!(count(&page.body, "input[type=hidden][name=\"doc.photo\"]"), 1);
+    let kept = page.body.clone();
+
+    // switching the field re-renders its criteria, keeping everything
+    let mut values = valid_form();
+    values.insert("field.field", "finance".into());
+    values.remove("field.criterion");
+    let switched = post_form(&mut web, &kept, &values, &[], "refresh").await;
+    assert_eq!(switched.status, 200);
+    assert!(count(&switched.body, "input[name=\"field.criterion\"]") >= 1);
+    assert_eq!(
+        count(&switched.body, "[data-previous-field=digital]"),
+        1,
+        "the switch is warned of"
+    );
+    assert_eq!(count(&switched.body, "input[type=hidden][name=\"doc.photo\"]"), 1);
+
+    // ---------------------------------------------------------------- step 15: submit
+    let files: Vec<(&str, &str, Vec<u8>)> = upload_fields(&kept)
+        .into_iter()
+        .filter(|f| f != "file.photo")
+        .map(|f| (Box::leak(f.into_boxed_str()) as &str, "doc.pdf", PDF.to_vec()))
+        .collect();
+    let done = post_form(&mut web, &kept, &valid_form(), &files, "submit").await;
+    assert_eq!(done.status, 303, "{:?}", select_texts(&done.body, ".error, .banner"));
+    let filed = web.get(done.location.as_deref().unwrap()).await;
+    let case = select_texts(&filed.body, "#case-number").remove(0);
+    assert_eq!(case.len(), 12);
+    assert!(case.starts_with("11555"), "{case}");
+    assert_eq!(select_texts(&filed.body, "#fee"), ["NT$2,500"]);
+    assert_eq!(count(&filed.body, &format!("a[href=\"/apply/cases/{case}/pay\"]")), 1);
+    portal.mail("holder@goldcard.example", &case).await;
+
+    // ---------------------------------------------------------------- progress, payment
+    let progress = web.get("/apply/cases").await;
+    assert!(progress.body.contains(&case));
+    let pay = web.get(&format!("/apply/cases/{case}/pay")).await;
+    let csrf = Web::csrf(&pay.body);
+    let handoff = web.post(&format!("/apply/cases/{case}/pay"), &[("csrf", &csrf)]).await;
+    assert_eq!(
+        handoff.location.as_deref(),
+        Some(format!("/apply/gateway/simulated/{case}").as_str())
+    );
+    let bank = web.get(handoff.location.as_deref().unwrap()).await;
+    let csrf = Web::csrf(&bank.body);
+    let amount = select_attr(&bank.body, "input[name=amount_twd]", "value").remove(0);
+    assert_eq!(amount, "2500");
+    let paid = web
+        .post(
+            &format!("/apply/gateway/simulated/{case}"),
+            &[("csrf", &csrf), ("amount_twd", &amount)],
+        )
+        .await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let page = web.get(&format!("/apply/cases/{case}")).await;
+    assert!(
+        select_texts(&page.body, "#progress")[0].contains("Paid") || page.body.contains("已繳費"),
+        "{:?}",
+        select_texts(&page.body, "#progress")
+    );
+    // a forged amount is refused by the notification's own checks
+    let bank = web.get(&format!("/apply/gateway/simulated/{case}")).await;
+    let csrf = Web::csrf(&bank.body);
+    let again = web
+        .post(
+            &format!("/apply/gateway/simulated/{case}"),
+            &[("csrf", &csrf), ("amount_twd", "1")],
+        )
+        .await;
+    assert!(again.status >= 400, "{}", again.status);
+
+    // after payment: withdrawal only in writing
+    let w = web.get(&format!("/apply/cases/{case}/withdraw")).await;
+    assert_eq!(count(&w.body, "#written"), 1);
+    assert_eq!(count(&w.body, "form[action$=\"/withdraw\"]"), 0);
+
+    // ---------------------------------------------------------------- consulting, supplement
+    portal.api_fire("reviewer1", &case, json!({"event": "claim"})).await;
+    portal
+        .api_fire(
+            "reviewer1",
+            &case,
+            json!({"event": "consult", "authority": "數位發展部"}),
+        )
+        .await;
+    let page = web.get(&format!("/apply/cases/{case}")).await;
+    assert!(
+        select_texts(&page.body, "#progress")[0].contains("數位發展部"),
+        "{:?}",
+        select_texts(&page.body, "#progress")
+    );
+    portal
+        .api_fire(
+            "reviewer1",
+            &case,
+            json!({"event": "request_supplement", "items": [{"doc_type": "degree_certificate", "note": XSS}], "abroad": false}),
+        )
+        .await;
+    let list = web.get("/apply/supplements").await;
+    assert_eq!(
+        count(&list.body, &format!("a[href=\"/apply/cases/{case}/supplement\"]")),
+        1
+    );
+    let sup = web.get(&format!("/apply/cases/{case}/supplement")).await;
+    assert_eq!(select_texts(&sup.body, "#due"), ["2026-12-25"]);
+    let csrf = Web::csrf(&sup.body);
+    let missing = web
+        .post_multipart(
+            &format!("/apply/cases/{case}/supplement"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+            &[],
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    error_next_to(&missing.body, "file.degree_certificate");
+    let sent = web
+        .post_multipart(
+            &format!("/apply/cases/{case}/supplement"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+            &[("file.degree_certificate", "degree.pdf", PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let page = web.get(&format!("/apply/cases/{case}")).await;
+    assert!(page.body.contains("勞動部審查資格中"), "back in labor review");
+
+    // ---------------------------------------------------------------- the employer, step 16
+    let mut boss = Web::new(&portal.server.base);
+    boss.sign_in_as(&portal.smtp, "employer", "employer", PASSWORD, 1).await;
+    let menu = boss.get("/apply").await;
+    assert!(menu.body.contains("雇主提出申請"));
+    // another account's case does not exist for it
+    assert_eq!(boss.get(&format!("/apply/cases/{case}")).await.status, 404);
+    let consent = boss.get("/apply/consent").await;
+    let csrf = Web::csrf(&consent.body);
+    boss.post(
+        "/apply/consent",
+        &[("csrf", &csrf), ("version", &version), ("consent", "yes")],
+    )
+    .await;
+    let lookup = boss.get("/apply/lookup").await;
+    let csrf = Web::csrf(&lookup.body);
+    let found = boss
+        .post(
+            "/apply/lookup",
+            &[
+                ("csrf", &csrf),
+                ("ui_number", &ui_number('D', 9, 4)),
+                ("birth_date", "1992-05-03"),
+                ("update_passport", "yes"),
+            ],
+        )
+        .await;
+    let form = boss.get(found.location.as_deref().unwrap()).await;
+    assert_eq!(
+        count(&form.body, "[id=\"f-passport.number\"][readonly]"),
+        0,
+        "updating: the passport can be changed"
+    );
+    // a passport with less than 6 months left
+    let mut values = valid_form();
+    values.insert("passport.number", "P99999999".into());
+    values.insert("passport.expiry_date", "2027-03-01".into());
+    let page = post_form(&mut boss, &form.body, &values, &[], "submit").await;
+    assert_eq!(page.status, 422);
+    error_next_to(&page.body, "passport.expiry_date");
+    values.insert("passport.expiry_date", "2031-01-01".into());
+    let files: Vec<(&str, &str, Vec<u8>)> = upload_fields(&form.body)
+        .into_iter()
+        .map(|f| (Box::leak(f.into_boxed_str()) as &str, "doc.pdf", PDF.to_vec()))
+        .collect();
+    let done = post_form(&mut boss, &form.body, &values, &files, "submit").await;
+    assert_eq!(done.status, 303, "{:?}", select_texts(&done.body, ".error"));
+    let filed = boss.get(done.location.as_deref().unwrap()).await;
+    let theirs = select_texts(&filed.body, "#case-number").remove(0);
+    let page = boss.get(&format!("/apply/cases/{theirs}")).await;
+    assert!(page.body.contains("雇主提出申請"), "the case records who filed");
+    // withdrawal before payment: confirmation required, then done
+    let w = boss.get(&format!("/apply/cases/{theirs}/withdraw")).await;
+    let csrf = Web::csrf(&w.body);
+    let unconfirmed = boss
+        .post(&format!("/apply/cases/{theirs}/withdraw"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(unconfirmed.status, 422);
+    let gone = boss
+        .post(
+            &format!("/apply/cases/{theirs}/withdraw"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(gone.status, 303);
+    let page = boss.get(&format!("/apply/cases/{theirs}")).await;
+    assert!(page.body.contains("已撤案"));
+    // a form without the CSRF token changes nothing
+    let forged = boss
+        .post(
+            &format!("/apply/cases/{theirs}/withdraw"),
+            &[("csrf", "x"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // ---------------------------------------------------------------- English, every page
+    let page = web.get("/apply").await;
+    let csrf = Web::csrf(&page.body);
+    web.post("/lang", &[("csrf", &csrf), ("lang", "en"), ("back", "/apply")])
+        .await;
+    let english = web.get("/apply").await;
+    assert_eq!(select_attr(&english.body, "html", "lang"), ["en"]);
+    assert!(english.body.contains("Progress"));
+    let mut all = web.pages.clone();
+    all.extend(boss.pages.iter().cloned());
+    let mut escaped = 0;
+    for (path, html) in &all {
+        assert!(!html.contains(XSS), "{path} shows script unescaped");
+        if html.contains("&lt;script&gt;") {
+            escaped += 1;
+        }
+        let problems = accessibility_problems(html);
+        assert!(problems.is_empty(), "{path}: {problems:#?}");
+    }
+    assert!(escaped >= 2, "the script typed in is shown, escaped");
+}
+
+on_both! {
+    the_applicant_portal_works_end_to_end => walk;
+}
