@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod html_checks;
+pub mod portal_fixture;
 pub mod smtp;
 pub mod web_client;
 

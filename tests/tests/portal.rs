@@ -9,30 +9,11 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use goldcard_tests::html_checks::{accessibility_problems, count, select_attr, select_texts};
-use goldcard_tests::smtp::{Handler, SmtpServer};
+use goldcard_tests::portal_fixture::{PASSWORD, PDF, XSS, start, ui_number};
 use goldcard_tests::web_client::{Answer, Web};
-use goldcard_tests::{Db, Env, on_both, text};
-use serde_json::{Value, json};
+use goldcard_tests::{Db, on_both};
+use serde_json::json;
 use std::collections::BTreeMap;
-
-/// 2026-11-25 10:00 in Taipei.
-const NOW: &str = "2026-11-25T02:00:00Z";
-const PASSWORD: &str = "correct horse battery staple";
-const XSS: &str = "<script>alert('x')</script>";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-
-/// A UI number of the new format with its check digit (domain.md): `letter`, `8` or `9`,
-/// the seven digits of `serial`, then the check digit.
-fn ui_number(letter: char, sex: u32, serial: u32) -> String {
-    const VALUES: &str = "ABCDEFGHJKLMNPQRSTUVXYWZIO";
-    let n = VALUES.find(letter).unwrap() as u32 + 10;
-    let body = format!("{sex}{serial:07}");
-    let mut sum = n / 10 + (n % 10) * 9;
-    for (c, w) in body.chars().zip([8, 7, 6, 5, 4, 3, 2, 1]) {
-        sum += c.to_digit(10).unwrap() * w;
-    }
-    format!("{letter}{body}{}", (10 - sum % 10) % 10)
-}
 
 #[test]
 fn the_test_s_ui_numbers_are_valid() {
@@ -121,109 +102,6 @@ async fn post_form(
 /// The upload fields the form asks for.
 fn upload_fields(page: &str) -> Vec<String> {
     select_attr(page, "form#filing input[type=file]", "name")
-}
-
-struct Portal {
-    server: goldcard_tests::Server,
-    env: Env,
-    smtp: SmtpServer,
-    open_card: String,
-}
-
-async fn start(db: Db) -> Portal {
-    let smtp = SmtpServer::start(Handler::Mailbox);
-    let mut env = Env::new(db).await;
-    env.set("GOLDCARD_NOW", NOW);
-    env.set("GOLDCARD_SMTP_URL", &smtp.url());
-    env.set("GOLDCARD_JOBS", "outbox_dispatch=* * * * * *");
-    let server = env.serve(&["--no-demo"]).await;
-    for (login, role) in [
-        ("holder", "applicant"),
-        ("employer", "applicant"),
-        ("reviewer1", "labor_reviewer"),
-    ] {
-        let email = format!("{login}@goldcard.example");
-        let out = env.run_with_stdin(
-            &[
-                "user",
-                "add",
-                "--login",
-                login,
-                "--email",
-                &email,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            PASSWORD,
-        );
-        assert!(out.status.success(), "user add {login}: {:?}", text(&out));
-    }
-    let open_card = ui_number('F', 8, 119);
-    let mut csv = String::from(
-        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number,passport_expires_on\n",
-    );
-    for (ui, expires) in [
-        (open_card.clone(), "2027-02-15"),
-        (ui_number('A', 8, 1), "2027-06-30"), // not yet open (opens 2027-02-28)
-        (ui_number('B', 9, 2), "2026-12-10"), // locked since 2026-11-10
-        (ui_number('C', 8, 3), "2026-11-20"), // expired
-        (ui_number('D', 9, 4), "2027-02-15"), // open: the employer's
-    ] {
-        csv.push_str(&format!(
-            "{ui},1992-05-03,HUNT,ETHAN,US,holder@goldcard.example,digital,{expires},1,P12345678,2030-01-01\n"
-        ));
-    }
-    let file = env.dir.path().join("cards.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = env.run(&["cards", "import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "cards import: {:?}", text(&out));
-    Portal {
-        server,
-        env,
-        smtp,
-        open_card,
-    }
-}
-
-impl Portal {
-    /// Fires an event through the JSON API as `login`.
-    async fn api_fire(&self, login: &str, case: &str, body: Value) -> Value {
-        let out = self.env.run(&["token", "create", "--login", login]);
-        let token = text(&out).0.trim().to_string();
-        let res = reqwest::Client::new()
-            .post(format!("{}/api/v1/cases/{case}/events", self.server.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let v: Value = res.json().await.unwrap();
-        assert!(status.is_success(), "{body}: {status} {v}");
-        v
-    }
-
-    /// Waits for a mail to `to` whose subject contains `part`.
-    async fn mail(&self, to: &str, part: &str) -> String {
-        let start = std::time::Instant::now();
-        loop {
-            if let Some(m) = self
-                .smtp
-                .received()
-                .into_iter()
-                .find(|m| m.rcpt_tos == to && m.subject.contains(part))
-            {
-                return m.subject;
-            }
-            assert!(
-                start.elapsed().as_secs() < 30,
-                "no mail to {to} with “{part}”: {:?}",
-                self.smtp.received().iter().map(|m| &m.subject).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    }
 }
 
 /// Step 9's lookup.
