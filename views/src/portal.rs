@@ -107,8 +107,9 @@ pub fn menu_page(chrome: &Chrome, filer: &str, cases: &[CaseLine]) -> Markup {
             }
             p.hint { (t("每次登入有 30 分鐘，請在倒數結束前完成；本平臺沒有儲存功能，請連續點選下一步並送出。",
                         "Each sign-in lasts 30 minutes: finish before the countdown ends. The platform cannot save a half-done form, so go through the steps and submit.")) }
-            h2 { (t("我的案件", "My cases")) }
+            h2 { (t("最近的案件", "Latest cases")) }
             (case_table(chrome, cases, None))
+            p { a href="/apply/cases" { (t("全部案件進度", "All cases and their progress")) } }
         },
     )
 }

@@ -72,10 +72,24 @@ impl Policy {
     }
 }
 
+/// A decision asked before: `(subject, object, action)`.
+type DecisionKey = (String, String, String);
+
+/// The most decisions remembered (routes × methods × roles is a few hundred).
+const MAX_DECISIONS: usize = 10_000;
+
 /// The enforcer, shared: cloning an `Access` shares the same policy.
+///
+/// Decisions are remembered: casbin evaluates its matcher (a rhai script) against every
+/// rule on each call, which profiling showed to be the largest part of a page's CPU time,
+/// while the answer for a `(role, route, method)` only changes with the policy. Every change
+/// of the policy ([`Access::add_policy`], [`Access::remove_policy`], [`Access::reload`])
+/// forgets them while it holds the enforcer's write lock, and a decision is remembered
+/// only under the read lock it was made with, so none outlives the policy it came from.
 #[derive(Clone)]
 pub struct Access {
     enforcer: Arc<RwLock<Enforcer>>,
+    decisions: Arc<std::sync::RwLock<std::collections::HashMap<DecisionKey, bool>>>,
 }
 
 impl std::fmt::Debug for Access {
@@ -106,6 +120,7 @@ impl Access {
         enforcer.load_policy().await?;
         Ok(Access {
             enforcer: Arc::new(RwLock::new(enforcer)),
+            decisions: Arc::default(),
         })
     }
 
@@ -117,16 +132,36 @@ impl Access {
     /// Whether `subject_role` (a role name, or [`ANONYMOUS`]) may do `act` on `obj`.
     /// An error inside casbin counts as a refusal (and is logged).
     pub async fn allows(&self, subject_role: &str, obj: &str, act: &str) -> bool {
+        let key = (subject_role.to_string(), obj.to_string(), act.to_string());
         let enforcer = self.enforcer.read().await;
+        if let Some(allowed) = self.decisions.read().ok().and_then(|d| d.get(&key).copied()) {
+            return allowed;
+        }
         let allowed = match enforcer.enforce((subject_role, obj, act)) {
-            Ok(allowed) => allowed,
+            Ok(allowed) => {
+                if let Ok(mut d) = self.decisions.write() {
+                    if d.len() >= MAX_DECISIONS {
+                        d.clear();
+                    }
+                    d.insert(key, allowed);
+                }
+                allowed
+            }
             Err(e) => {
                 tracing::warn!(subject = subject_role, obj, act, error = %e, "casbin could not decide; refusing");
                 false
             }
         };
+        drop(enforcer);
         tracing::debug!(subject = subject_role, obj, act, allowed, "access");
         allowed
+    }
+
+    /// Forgets every remembered decision (the caller holds the enforcer's write lock).
+    fn forget_decisions(&self) {
+        if let Ok(mut d) = self.decisions.write() {
+            d.clear();
+        }
     }
 
     /// Whether `role` may fire the workflow event `event` (object `event:<event>`, action
@@ -173,7 +208,11 @@ impl Access {
     /// Adds a `p` rule, in the database and in force; `Ok(false)` if it was already there.
     pub async fn add_policy(&self, subject: &str, object: &str, action: &str) -> Result<bool, AccessError> {
         let policy = Policy::new(subject, object, action);
-        let added = self.enforcer.write().await.add_policy(policy.values()).await?;
+        let mut enforcer = self.enforcer.write().await;
+        let added = enforcer.add_policy(policy.values()).await;
+        self.forget_decisions();
+        drop(enforcer);
+        let added = added?;
         tracing::info!(subject, object, action, added, "access policy added");
         Ok(added)
     }
@@ -181,15 +220,21 @@ impl Access {
     /// Removes a `p` rule, from the database and from force; `Ok(false)` if it was not there.
     pub async fn remove_policy(&self, subject: &str, object: &str, action: &str) -> Result<bool, AccessError> {
         let policy = Policy::new(subject, object, action);
-        let removed = self.enforcer.write().await.remove_policy(policy.values()).await?;
+        let mut enforcer = self.enforcer.write().await;
+        let removed = enforcer.remove_policy(policy.values()).await;
+        self.forget_decisions();
+        drop(enforcer);
+        let removed = removed?;
         tracing::info!(subject, object, action, removed, "access policy removed");
         Ok(removed)
     }
 
     /// Re-reads the whole policy from the database (after another instance changed it).
     pub async fn reload(&self) -> Result<(), AccessError> {
-        self.enforcer.write().await.load_policy().await?;
-        Ok(())
+        let mut enforcer = self.enforcer.write().await;
+        let loaded = enforcer.load_policy().await;
+        self.forget_decisions();
+        Ok(loaded?)
     }
 }
 
@@ -287,6 +332,7 @@ mod tests {
         }
         Access {
             enforcer: Arc::new(RwLock::new(enforcer)),
+            decisions: Arc::default(),
         }
     }
 

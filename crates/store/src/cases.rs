@@ -96,13 +96,17 @@ pub async fn load_row<C: ConnectionTrait>(
     Ok(LoadedCase { row, facts })
 }
 
-/// The cases an account filed, newest first (the applicant portal's lists; an index on
-/// `filer_account_id` serves it).
-pub async fn filed_by<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<Vec<cases::Model>, StoreError> {
+/// The latest `limit` cases an account filed, newest first (the applicant portal's lists;
+/// an index on `filer_account_id` serves it).
+pub async fn filed_by<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    limit: u64,
+) -> Result<Vec<cases::Model>, StoreError> {
     Ok(cases::Entity::find()
         .filter(cases::Column::FilerAccountId.eq(account_id))
         .order_by_desc(cases::Column::Id)
-        .limit(200)
+        .limit(limit)
         .all(db)
         .await?)
 }

@@ -9,7 +9,8 @@ use goldcard_domain::start_of_taipei_day;
 use goldcard_workflow::{AgencyRef, Workflow};
 use sea_orm::sea_query::{Condition, NullOrdering};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 /// A queue of interfaces.md.
@@ -122,11 +123,84 @@ pub fn is_overdue(case: &cases::Model, today: NaiveDate) -> bool {
 /// The case's running due date: the supplement's while it waits for one, else the review
 /// target.
 pub fn due_on(case: &cases::Model) -> Option<NaiveDate> {
-    if case.state == "supplement" {
-        case.supplement_due_on
+    running_due(&case.state, case.supplement_due_on, case.sla_due_on)
+}
+
+fn running_due(state: &str, supplement_due_on: Option<NaiveDate>, sla_due_on: Option<NaiveDate>) -> Option<NaiveDate> {
+    if state == "supplement" {
+        supplement_due_on
     } else {
-        case.sla_due_on
+        sla_due_on
     }
+}
+
+/// The columns a queue, search or export row shows: a page reads these, not the whole
+/// case (whose filing form alone is kilobytes).
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct QueueRow {
+    /// Row id.
+    pub id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// State.
+    pub state: String,
+    /// Applicant's name.
+    pub applicant_name: String,
+    /// Field of expertise.
+    pub field: String,
+    /// Hong Kong or Macau resident.
+    pub hk_macau: bool,
+    /// Filed at.
+    pub filed_at: chrono::DateTime<chrono::Utc>,
+    /// The review phase's due date.
+    pub sla_due_on: Option<NaiveDate>,
+    /// The supplement's due date.
+    pub supplement_due_on: Option<NaiveDate>,
+    /// The assignee.
+    pub assignee_id: Option<i64>,
+}
+
+impl QueueRow {
+    /// The columns [`QueueRow`] reads, in its order.
+    pub const COLUMNS: [cases::Column; 10] = [
+        cases::Column::Id,
+        cases::Column::CaseNumber,
+        cases::Column::State,
+        cases::Column::ApplicantName,
+        cases::Column::Field,
+        cases::Column::HkMacau,
+        cases::Column::FiledAt,
+        cases::Column::SlaDueOn,
+        cases::Column::SupplementDueOn,
+        cases::Column::AssigneeId,
+    ];
+
+    /// The running due date (see [`due_on`]).
+    pub fn due_on(&self) -> Option<NaiveDate> {
+        running_due(&self.state, self.supplement_due_on, self.sla_due_on)
+    }
+
+    /// Whether the running due date has passed (see [`is_overdue`]).
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.due_on().is_some_and(|d| d < today)
+    }
+}
+
+/// One page (1-based) of `query`, reading only a queue row's columns.
+pub async fn rows<C: ConnectionTrait>(
+    db: &C,
+    query: Select<cases::Entity>,
+    page: u64,
+    per_page: u64,
+) -> Result<Vec<QueueRow>, StoreError> {
+    Ok(query
+        .select_only()
+        .columns(QueueRow::COLUMNS)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .into_model::<QueueRow>()
+        .all(db)
+        .await?)
 }
 
 /// Who a queue is being read for.
@@ -303,18 +377,14 @@ pub fn sorted(queue: Queue, cond: Condition, sort: Sort) -> Select<cases::Entity
     .order_by_asc(cases::Column::Id)
 }
 
-/// One page (1-based) of a sorted query.
+/// One page (1-based) of a sorted query: the rows' queue columns.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     query: Select<cases::Entity>,
     page: u64,
     per_page: u64,
-) -> Result<Vec<cases::Model>, StoreError> {
-    Ok(query
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?)
+) -> Result<Vec<QueueRow>, StoreError> {
+    rows(db, query, page, per_page).await
 }
 
 /// How many cases match `cond`, exactly.

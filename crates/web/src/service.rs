@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// Turns case rows into queue rows (assignee logins in one query).
-pub async fn items(state: &AppState, rows: Vec<cases::Model>) -> ApiResult<Vec<CaseItem>> {
+pub async fn items(state: &AppState, rows: Vec<queues::QueueRow>) -> ApiResult<Vec<CaseItem>> {
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
     let logins: HashMap<i64, String> = if ids.is_empty() {
         HashMap::new()
@@ -40,8 +40,8 @@ pub async fn items(state: &AppState, rows: Vec<cases::Model>) -> ApiResult<Vec<C
     Ok(rows
         .into_iter()
         .map(|r| CaseItem {
-            overdue: queues::is_overdue(&r, today),
-            due_on: queues::due_on(&r),
+            overdue: r.is_overdue(today),
+            due_on: r.due_on(),
             assignee: r.assignee_id.and_then(|a| logins.get(&a).cloned()),
             case_number: r.case_number,
             state: r.state,
@@ -380,12 +380,6 @@ pub async fn search(state: &AppState, text: &str, page: u64, per_page: u64) -> A
         );
         total = query.clone().count(db).await.map_err(db_err)?;
     }
-    let rows = query
-        .order_by_desc(cases::Column::Id)
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
-        .all(db)
-        .await
-        .map_err(db_err)?;
+    let rows = queues::rows(db, query.order_by_desc(cases::Column::Id), page, per_page).await?;
     Ok((items(state, rows).await?, total))
 }

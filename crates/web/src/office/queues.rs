@@ -32,16 +32,33 @@ pub const COUNT_TTL: Duration = Duration::from_secs(10);
 /// Counts of queue pages, shared for [`COUNT_TTL`].
 #[derive(Default)]
 pub struct CountCache {
-    counts: Mutex<HashMap<String, (Instant, u64)>>,
+    counts: Mutex<HashMap<String, CountEntry>>,
+}
+
+/// A cached count: when it was counted, the count, and whether someone is counting it
+/// again now.
+#[derive(Debug, Clone, Copy)]
+struct CountEntry {
+    at: Instant,
+    n: u64,
+    refreshing: bool,
 }
 
 impl CountCache {
+    /// The count to show for `key`, or `None` when the caller should count it. When a count
+    /// goes stale, only the first caller counts again; the others show the stale count
+    /// meanwhile (so that sixteen pages arriving together do not count sixteen times). A
+    /// refresh that never came back (an error) is retried after three lifetimes.
     fn get(&self, key: &str) -> Option<u64> {
-        let counts = self.counts.lock().ok()?;
-        counts
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < COUNT_TTL)
-            .map(|(_, n)| *n)
+        let mut counts = self.counts.lock().ok()?;
+        let e = counts.get_mut(key)?;
+        let age = e.at.elapsed();
+        if age < COUNT_TTL || (e.refreshing && age < 3 * COUNT_TTL) {
+            return Some(e.n);
+        }
+        e.refreshing = true;
+        e.at = Instant::now() - COUNT_TTL;
+        None
     }
 
     fn put(&self, key: String, n: u64) {
@@ -49,7 +66,14 @@ impl CountCache {
             if counts.len() > 10_000 {
                 counts.clear();
             }
-            counts.insert(key, (Instant::now(), n));
+            counts.insert(
+                key,
+                CountEntry {
+                    at: Instant::now(),
+                    n,
+                    refreshing: false,
+                },
+            );
         }
     }
 
@@ -522,4 +546,39 @@ pub async fn claim(mut ctx: Ctx, Path(name): Path<String>, form: PageForm) -> Re
 /// Whether a role works queues (for the route table's documentation).
 pub fn works_queues(role: Role) -> bool {
     role.is_officer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_count_is_counted_again_by_one_caller_only() {
+        let cache = CountCache::default();
+        assert_eq!(cache.get("intake"), None, "never counted");
+        cache.put("intake".into(), 7);
+        assert_eq!(cache.get("intake"), Some(7), "fresh");
+        if let Ok(mut c) = cache.counts.lock()
+            && let Some(e) = c.get_mut("intake")
+        {
+            e.at = Instant::now() - COUNT_TTL - Duration::from_secs(1);
+        }
+        assert_eq!(cache.get("intake"), None, "the first caller after expiry counts");
+        assert_eq!(
+            cache.get("intake"),
+            Some(7),
+            "the others show the stale count meanwhile"
+        );
+        assert_eq!(cache.get("intake"), Some(7));
+        cache.put("intake".into(), 8);
+        assert_eq!(cache.get("intake"), Some(8));
+        // a refresh that never came back is retried
+        if let Ok(mut c) = cache.counts.lock()
+            && let Some(e) = c.get_mut("intake")
+        {
+            e.at = Instant::now() - 4 * COUNT_TTL;
+            e.refreshing = true;
+        }
+        assert_eq!(cache.get("intake"), None);
+    }
 }

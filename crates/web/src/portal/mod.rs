@@ -251,9 +251,14 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
     Ok(PortalUpload { pairs, files })
 }
 
-/// The account's cases as the lists show them.
-async fn lines(p: &Portal) -> ApiResult<Vec<CaseLine>> {
-    let rows = goldcard_store::cases::filed_by(p.state.store.db(), p.caller.account_id).await?;
+/// How many of the account's latest cases the menu shows.
+pub const MENU_CASES: u64 = 10;
+/// How many of the account's latest cases the lists show (an agency files many).
+pub const LIST_CASES: u64 = 100;
+
+/// The account's latest `limit` cases as the lists show them.
+async fn lines(p: &Portal, limit: u64) -> ApiResult<Vec<CaseLine>> {
+    let rows = goldcard_store::cases::filed_by(p.state.store.db(), p.caller.account_id, limit).await?;
     Ok(rows.into_iter().map(line).collect())
 }
 
@@ -278,7 +283,7 @@ async fn own_case(p: &Portal, case_number: &str) -> ApiResult<goldcard_views::mo
 
 /// `GET /apply`: the menu and the account's cases.
 pub async fn menu(p: Portal) -> Response {
-    match lines(&p).await {
+    match lines(&p, MENU_CASES).await {
         Ok(cases) => pages::menu_page(&p.chrome, &p.filer, &cases).into_response(),
         Err(e) => p.fail(e),
     }
@@ -286,14 +291,14 @@ pub async fn menu(p: Portal) -> Response {
 
 /// `GET /apply/cases`: progress (進度查詢).
 pub async fn cases_list(p: Portal) -> Response {
-    match lines(&p).await {
+    match lines(&p, LIST_CASES).await {
         Ok(cases) => pages::cases_page(&p.chrome, &cases).into_response(),
         Err(e) => p.fail(e),
     }
 }
 
 async fn list(p: Portal, kind: ListKind) -> Response {
-    match lines(&p).await {
+    match lines(&p, LIST_CASES).await {
         Ok(cases) => pages::list_page(&p.chrome, kind, &cases).into_response(),
         Err(e) => p.fail(e),
     }
