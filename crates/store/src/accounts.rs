@@ -160,20 +160,24 @@ pub async fn account_for_token<C: ConnectionTrait>(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<accounts::Model>, StoreError> {
-    let Some(row) = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(token_digest(token)))
+    use sea_orm::sea_query::{Condition, Query};
+    // one round trip: the account of a live token (every API request asks this)
+    let live_token = Query::select()
+        .column(api_tokens::Column::AccountId)
+        .from(api_tokens::Entity)
+        .and_where(api_tokens::Column::TokenHash.eq(token_digest(token)))
+        .and_where(api_tokens::Column::RevokedAt.is_null())
+        .cond_where(
+            Condition::any()
+                .add(api_tokens::Column::ExpiresAt.is_null())
+                .add(api_tokens::Column::ExpiresAt.gt(now)),
+        )
+        .to_owned();
+    Ok(accounts::Entity::find()
+        .filter(accounts::Column::Id.in_subquery(live_token))
+        .filter(accounts::Column::Active.eq(true))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if row.revoked_at.is_some() || row.expires_at.is_some_and(|e| e <= now) {
-        return Ok(None);
-    }
-    Ok(accounts::Entity::find_by_id(row.account_id)
-        .one(db)
-        .await?
-        .filter(|a| a.active))
+        .await?)
 }
 
 /// Revokes a token; returns whether it was live.

@@ -639,6 +639,25 @@ async fn tokens_identify_accounts_until_revoked(db: TestDb) {
             .unwrap()
             .is_none()
     );
+    // an expiring token works until its expiry, and no token outlives its account's activity
+    let later = now() + chrono::TimeDelta::hours(1);
+    let expiring = accounts::create_token(db.store.db(), a.id, "cli", Some(later), now())
+        .await
+        .unwrap();
+    let live = accounts::account_for_token(db.store.db(), &expiring, now())
+        .await
+        .unwrap();
+    assert_eq!(live.map(|f| f.id), Some(a.id));
+    let after = accounts::account_for_token(db.store.db(), &expiring, later)
+        .await
+        .unwrap();
+    assert!(after.is_none(), "expired");
+    accounts::set_active(db.store.db(), a.id, false).await.unwrap();
+    let inactive = accounts::account_for_token(db.store.db(), &expiring, now())
+        .await
+        .unwrap();
+    assert!(inactive.is_none(), "the account is deactivated");
+    accounts::set_active(db.store.db(), a.id, true).await.unwrap();
     let stored: Vec<String> = goldcard_store::entity::api_tokens::Entity::find()
         .all(db.store.db())
         .await
