@@ -484,6 +484,14 @@ async fn walk(db: Db) {
         )
         .await;
     assert_eq!(forged.status, 403);
+    let forged_upload = boss
+        .post_multipart(
+            "/apply/extension",
+            &[("csrf", "x")],
+            &[("file.photo", "photo.pdf", PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(forged_upload.status, 403, "an upload without the token is refused");
 
     // ---------------------------------------------------------------- English, every page
     let page = web.get("/apply").await;

@@ -131,12 +131,14 @@ impl PortalUpload {
     }
 }
 
-/// Reads a multipart form of the portal: checks the CSRF field, stores each file through
+/// Reads a multipart form of the portal: checks the CSRF field (which must come before any
+/// file), stores each file through
 /// [`store_upload`] (type by content, size limit) and keeps a refusal per file as a message
 /// for its field, so that one bad file loses nothing else of the form.
 pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload, Response> {
     let mut pairs = Vec::new();
     let mut files = Vec::new();
+    let mut csrf_checked = false;
     let bad = |p: &Portal, status: StatusCode, msg: &str| {
         (status, goldcard_views::error_page(&p.chrome, status.as_u16(), msg)).into_response()
     };
@@ -164,6 +166,11 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
         };
         let name = field.name().unwrap_or("").to_string();
         if let Some(doc_type) = name.strip_prefix("file.") {
+            // nothing is stored for a form whose token has not been shown first (the
+            // forms put it first)
+            if !csrf_checked {
+                return Err(csrf_refused(p));
+            }
             let doc_type = doc_type.to_string();
             let file_name = field.file_name().unwrap_or("document").to_string();
             let mut field = field;
@@ -225,7 +232,15 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
             ));
         } else {
             match field.text().await {
-                Ok(v) => pairs.push((name, v)),
+                Ok(v) => {
+                    if name == "csrf" {
+                        if !crate::office::same_token(&v, &csrf_for_session(&p.caller.token)) {
+                            return Err(csrf_refused(p));
+                        }
+                        csrf_checked = true;
+                    }
+                    pairs.push((name, v));
+                }
                 Err(_) => {
                     return Err(bad(
                         p,
@@ -236,17 +251,8 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
             }
         }
     }
-    let sent = pairs.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
-    if !crate::office::same_token(sent, &csrf_for_session(&p.caller.token)) {
-        tracing::warn!("portal form refused: missing or wrong CSRF token");
-        return Err(bad(
-            p,
-            StatusCode::FORBIDDEN,
-            p.t(
-                "表單已失效（可能已逾時或重新登入），請重新整理頁面後再送出。",
-                "This form has expired (the session may have ended); reload the page and send it again.",
-            ),
-        ));
+    if !csrf_checked {
+        return Err(csrf_refused(p));
     }
     Ok(PortalUpload { pairs, files })
 }
@@ -255,6 +261,23 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
 pub const MENU_CASES: u64 = 10;
 /// How many of the account's latest cases the lists show (an agency files many).
 pub const LIST_CASES: u64 = 100;
+
+/// The refusal of a portal form without the right CSRF token.
+fn csrf_refused(p: &Portal) -> Response {
+    tracing::warn!("portal form refused: missing or wrong CSRF token");
+    (
+        StatusCode::FORBIDDEN,
+        goldcard_views::error_page(
+            &p.chrome,
+            403,
+            p.t(
+                "表單已失效（可能已逾時或重新登入），請重新整理頁面後再送出。",
+                "This form has expired (the session may have ended); reload the page and send it again.",
+            ),
+        ),
+    )
+        .into_response()
+}
 
 /// The account's latest `limit` cases as the lists show them.
 async fn lines(p: &Portal, limit: u64) -> ApiResult<Vec<CaseLine>> {
