@@ -233,10 +233,13 @@ fn extension_workflow() -> anyhow::Result<Workflow> {
         .ok_or_else(|| anyhow!("no gold-card-extension definition in {WORKFLOWS_DIR}/"))
 }
 
-async fn open(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("connecting to {}", redact(&config.database_url)))?;
+async fn open(config: &Config, bulk: bool) -> anyhow::Result<Store> {
+    let store = if bulk {
+        Store::connect_bulk(&config.database_url).await
+    } else {
+        Store::connect(&config.database_url).await
+    };
+    let store = store.with_context(|| format!("connecting to {}", redact(&config.database_url)))?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
 }
@@ -279,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let config = Config::load()?;
     let clock = config.clock();
-    let store = open(&config).await?;
+    let store = open(&config, matches!(cli.command, Command::Seed { .. })).await?;
     match cli.command {
         Command::Migrate => println!("migrations applied"),
         Command::Seed { demo, cards, cases } => {
@@ -301,7 +304,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seeding::synthetic_cards(&store, &catalogs.catalog, cards, clock.now(), 2026).await?;
             }
             if cases > 0 {
-                seeding::synthetic_cases(&store, rules, cases, clock.now()).await?;
+                let blobs = goldcard_store::blobs::BlobStore::new(&config.documents_dir);
+                seeding::synthetic_cases(&store, &blobs, rules, cases, clock.now()).await?;
             }
         }
         Command::User {
@@ -485,7 +489,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     // a bad schedule stops start-up before anything is written
     let schedule = goldcard_jobs::Schedule::new(&config.jobs).context("the job schedule")?;
     let clock = config.clock();
-    let store = open(&config).await?;
+    let store = open(&config, false).await?;
     let catalogs = load_catalogs(&store, clock.as_ref()).await?;
     let workflow = extension_workflow()?;
     let first_run = account::Entity::find().count(store.db()).await? == 0;
@@ -551,6 +555,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         blobs: goldcard_store::blobs::BlobStore::new(&config.documents_dir),
         production: config.env == Environment::Production,
         counts: Default::default(),
+        credentials: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

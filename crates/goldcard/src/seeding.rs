@@ -2,20 +2,22 @@
 //! engine and the one atomic store function, exactly as people would move them.
 
 use anyhow::{Context, anyhow};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use goldcard_domain::{
     Email, FieldCode, Gender, Nationality, PassportNumber, UiNumber, ValidityYears, add_months_clamped, taipei_date,
 };
 use goldcard_store::accounts::{self, Login, NewAccount};
+use goldcard_store::blobs::BlobStore;
+use goldcard_store::bulk;
 use goldcard_store::cards::{self, CardRow};
-use goldcard_store::entity::{accounts as account, cards as card};
-use goldcard_store::events::FireError;
+use goldcard_store::entity::{accounts as account, cards as card, cases as case};
 use goldcard_store::events::{self, Rules};
-use goldcard_store::{NewCase, Store, StoreError};
+use goldcard_store::{NewCase, Store};
 use goldcard_workflow::{Actor, EventRequest, Role};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -140,7 +142,7 @@ pub async fn synthetic_cards(
         .into_iter()
         .collect();
     let pb = bar(n, "cards");
-    let mut batch = Vec::with_capacity(5_000);
+    let mut batch = Vec::with_capacity(50_000);
     for _ in 0..n {
         let ui = loop {
             let female = rng.random_bool(0.4);
@@ -150,7 +152,7 @@ pub async fn synthetic_cards(
             }
         };
         batch.push(random_card(&mut rng, today - Duration::days(60), 365 * 3, ui, catalog)?);
-        if batch.len() == 5_000 {
+        if batch.len() == 50_000 {
             cards::import(store.db(), &batch, now).await?;
             pb.inc(batch.len() as u64);
             batch.clear();
@@ -323,12 +325,17 @@ pub fn new_case_for(
     years: u8,
 ) -> anyhow::Result<NewCase> {
     let validity = ValidityYears::new(years).map_err(|e| anyhow!(e))?;
+    let filer_kind = match filer.login.as_str() {
+        "employer" => "employer",
+        "agency" => "agency",
+        _ => "self",
+    };
     let fee = rules.catalogs.fees.extension_fee(validity, card.hk_macau);
     Ok(NewCase {
         kind: "extension".into(),
         card_id: card.id,
         filer_account_id: filer.id,
-        filer: if filer.login == "employer" { "employer" } else { "self" }.into(),
+        filer: filer_kind.into(),
         applicant_name: format!("{} {}", card.given_name, card.family_name),
         applicant_email: card.email.clone(),
         ui_number: card.ui_number.clone(),
@@ -342,7 +349,7 @@ pub fn new_case_for(
         validity_years: i32::from(years),
         fee_twd: i32::try_from(fee.0)?,
         form: json!({
-            "filer": if filer.login == "employer" { "employer" } else { "self" },
+            "filer": filer_kind,
             "ui_number": card.ui_number,
             "basic": {"family_name": card.family_name, "given_name": card.given_name, "email": card.email,
                       "nationality": card.nationality},
@@ -433,22 +440,97 @@ async fn file_and_walk(
     Ok(())
 }
 
-/// Files `n` synthetic cases on cards without one, moving them into every state.
-pub async fn synthetic_cases(store: &Store, rules: Rules<'_>, n: u64, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// How synthetic histories end, with their share of a generated set (in ‰): most cases
+/// are decided, about a fifth are somewhere in review. Each walk is a list of events after
+/// filing; the engine decides every one.
+const SYNTHETIC_WALKS: [(u32, &[&str]); 10] = [
+    (60, &[]),
+    (80, &["pay"]),
+    (70, &["pay", "claim"]),
+    (30, &["pay", "claim", "consult"]),
+    (40, &["pay", "claim", "request_supplement"]),
+    (60, &["pay", "claim", "approve"]),
+    (540, &["pay", "claim", "approve", "claim", "issue"]),
+    (50, &["pay", "claim", "reject"]),
+    (20, &["withdraw"]),
+    (50, &["pay", "claim", "withdraw"]),
+];
+
+/// The walk of the `i`-th synthetic case: the shares above, interleaved.
+fn synthetic_walk(rng: &mut impl Rng) -> &'static [&'static str] {
+    let mut pick = rng.random_range(0..1000u32);
+    for (share, walk) in SYNTHETIC_WALKS {
+        if pick < share {
+            return walk;
+        }
+        pick -= share;
+    }
+    SYNTHETIC_WALKS[0].1
+}
+
+/// A one-page PDF every synthetic document's metadata points to (content-addressed, so
+/// the blob store keeps it once).
+const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Cards read per batch of synthetic cases.
+const CASE_BATCH: u64 = 10_000;
+
+/// Files `n` synthetic cases on cards without an open case and walks each through the
+/// workflow: every event is decided by the engine on the facts the previous one left
+/// (see `goldcard_store::bulk`), and the histories are written in batches. Filing dates
+/// spread over this year; open cases were filed in the last six weeks.
+pub async fn synthetic_cases(
+    store: &Store,
+    blobs: &BlobStore,
+    rules: Rules<'_>,
+    n: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let people = staff(store, now).await?;
-    let filer = people
-        .iter()
-        .find(|a| a.role == "applicant")
-        .cloned()
-        .ok_or_else(|| anyhow!("no applicant"))?;
+    let who = |login: &str| -> anyhow::Result<Actor> {
+        let a = people
+            .iter()
+            .find(|a| a.login == login)
+            .ok_or_else(|| anyhow!("no {login}"))?;
+        Ok(Actor {
+            account_id: a.id,
+            role: a.role.parse().map_err(|e| anyhow!("{e}"))?,
+        })
+    };
+    let filers = [who("holder")?, who("employer")?, who("agency")?];
+    let cashier = who("cashier")?;
+    let reviewers = [who("reviewer1")?, who("reviewer2")?];
+    let officers = [who("officer1")?, who("officer2")?];
+    let sha256 = blobs.put(SAMPLE_PDF)?;
+    let year_start = chrono::NaiveDate::from_ymd_opt(taipei_date(now).year(), 1, 5)
+        .and_then(|d| d.and_hms_opt(1, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| anyhow!("no start of year"))?;
+    let days_this_year = Ord::max((now - year_start).num_days(), 11);
+
+    let mut rng = StdRng::seed_from_u64(n ^ 0x5eed);
     let pb = bar(n, "cases");
     let mut after = 0i64;
     let mut done = 0u64;
     while done < n {
         let page = card::Entity::find()
             .filter(card::Column::Id.gt(after))
+            // no open case: the unique index on open_card_id answers per card
+            .filter(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(case::Entity)
+                        .and_where(
+                            Expr::col((case::Entity, case::Column::OpenCardId))
+                                .equals((card::Entity, card::Column::Id)),
+                        )
+                        .to_owned(),
+                )
+                .not(),
+            )
             .order_by_asc(card::Column::Id)
-            .limit(1000)
+            .limit(Ord::min(CASE_BATCH, n - done))
             .all(store.db())
             .await?;
         let Some(last) = page.last() else {
@@ -457,28 +539,102 @@ pub async fn synthetic_cases(store: &Store, rules: Rules<'_>, n: u64, now: DateT
             ));
         };
         after = last.id;
-        for c in page {
-            if done == n {
-                break;
-            }
-            let steps = WALKS[(done as usize) % WALKS.len()];
-            match file_and_walk(store, rules, &filer, &c, steps, &people, now - Duration::hours(2)).await {
-                Ok(()) => {
-                    done += 1;
-                    pb.inc(1);
-                }
-                // a card that already has an open case is skipped
-                Err(e)
-                    if matches!(
-                        e.downcast_ref::<FireError>(),
-                        Some(FireError::Store(StoreError::ExtensionPending))
-                    ) =>
-                {
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
+        let count = u32::try_from(page.len())?;
+        let numbers = bulk::reserve_numbers(store.db(), rules, now, count).await?;
+        let mut decided = Vec::with_capacity(page.len());
+        for (c, number) in page.iter().zip(&numbers) {
+            let walk = synthetic_walk(&mut rng);
+            let open = !walk.ends_with(&["issue"]) && !walk.ends_with(&["reject"]) && !walk.ends_with(&["withdraw"]);
+            let age_days = if open {
+                rng.random_range(1..42)
+            } else {
+                rng.random_range(10..days_this_year)
+            };
+            let filed_at = now - Duration::days(age_days) - Duration::minutes(rng.random_range(0..600));
+            let gap = (now - filed_at) / (walk.len() as i32 + 2);
+            let filer_account = filers[rng.random_range(0..filers.len())];
+            let filer = people
+                .iter()
+                .find(|a| a.id == filer_account.account_id)
+                .ok_or_else(|| anyhow!("no filer"))?;
+            let new = new_case_for(c, filer, rules, 1 + (c.id % 3) as u8)?;
+            let reviewer = reviewers[rng.random_range(0..2)];
+            let officer = officers[rng.random_range(0..2)];
+            let mut claims = 0;
+            let steps = walk
+                .iter()
+                .enumerate()
+                .map(|(k, step)| {
+                    let (actor, body) = match *step {
+                        "pay" => (
+                            cashier,
+                            json!({"amount_twd": new.fee_twd, "receipt_no": format!("SEED-{}", number.as_str())}),
+                        ),
+                        "claim" => {
+                            claims += 1;
+                            (if claims == 1 { reviewer } else { officer }, json!({}))
+                        }
+                        "consult" | "approve" => (reviewer, json!({})),
+                        "request_supplement" => (
+                            reviewer,
+                            json!({"items": [{"doc_type": "salary_proof", "note": "請補附最近三個月薪資單 / Payslips for the last three months"}]}),
+                        ),
+                        "issue" => (officer, json!({})),
+                        "reject" => (
+                            reviewer,
+                            json!({"grounds": "not_eligible", "reason": "月薪未達新臺幣十六萬元 / Monthly salary below NT$160,000",
+                                   "legal_basis": "外國專業人才延攬及僱用法第8條"}),
+                        ),
+                        // before payment the filer withdraws; after it, the officer records
+                        // the holder's written request
+                        "withdraw" if k == 0 => (filer_account, json!({})),
+                        "withdraw" => (
+                            reviewer,
+                            json!({"reason": "申請人書面撤回 / written request of the applicant"}),
+                        ),
+                        other => return Err(anyhow!("unknown synthetic step {other}")),
+                    };
+                    Ok(bulk::ImportStep {
+                        actor,
+                        event: (*step).to_string(),
+                        payload: payload(body),
+                        at: filed_at + gap * (k as i32 + 1),
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let field = FieldCode::parse(&c.field).map_err(|e| anyhow!("{e}"))?;
+            let choice = goldcard_domain::filing::FieldChoice {
+                field,
+                criterion: new.criterion.clone(),
+                subfield: new.subfield.clone(),
+            };
+            let documents = goldcard_domain::filing::required_documents(&rules.catalogs.catalog, Some(&choice), false)
+                .into_iter()
+                .map(|doc_type| bulk::ImportDocument {
+                    public_id: format!("doc_{:024x}", rng.random::<u128>() >> 32),
+                    sha256: sha256.clone(),
+                    size: SAMPLE_PDF.len() as i64,
+                    content_type: "application/pdf".into(),
+                    original_name: format!("{doc_type}.pdf"),
+                    doc_type,
+                })
+                .collect();
+            let case = bulk::ImportCase {
+                new,
+                filed_by: filer_account,
+                filed_at,
+                card_expires_on: c.expires_on,
+                documents,
+                steps,
+            };
+            decided.push(
+                bulk::decide(rules, number, &case)
+                    .with_context(|| format!("synthetic case {} on card {}", number.as_str(), c.ui_number))?,
+            );
         }
+        bulk::write(store.db(), decided, now).await?;
+        done += u64::from(count);
+        pb.inc(u64::from(count));
     }
     pb.finish();
     Ok(())

@@ -44,15 +44,9 @@ pub async fn load_row<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("case {} has no card", row.case_number)))?;
-    let supplement = match (
-        row.supplement_due_on,
-        &row.supplement_items,
-        row.supplement_requested_at,
-    ) {
-        (Some(due_on), Some(items), Some(asked_at)) => {
-            let items: Vec<SupplementItem> = serde_json::from_str(items)
-                .map_err(|e| StoreError::Corrupt(format!("case {}: supplement items: {e}", row.case_number)))?;
-            let uploaded: Vec<String> = case_documents::Entity::find()
+    let uploaded = match (row.supplement_due_on, row.supplement_requested_at) {
+        (Some(_), Some(asked_at)) if row.supplement_items.is_some() => {
+            case_documents::Entity::find()
                 .select_only()
                 .column(case_documents::Column::DocType)
                 .filter(case_documents::Column::CaseId.eq(row.id))
@@ -60,7 +54,30 @@ pub async fn load_row<C: ConnectionTrait>(
                 .filter(case_documents::Column::AddedAt.gte(asked_at))
                 .into_tuple()
                 .all(db)
-                .await?;
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let facts = facts_of(&row, card_expires_on, uploaded, catalog)?;
+    Ok(LoadedCase { row, facts })
+}
+
+/// What the engine sees of a case row, given its card's expiry and the document types
+/// uploaded since the open supplement request (empty when none is open).
+pub fn facts_of(
+    row: &cases::Model,
+    card_expires_on: chrono::NaiveDate,
+    uploaded: Vec<String>,
+    catalog: &Catalog,
+) -> Result<CaseFacts, StoreError> {
+    let supplement = match (
+        row.supplement_due_on,
+        &row.supplement_items,
+        row.supplement_requested_at,
+    ) {
+        (Some(due_on), Some(items), Some(_)) => {
+            let items: Vec<SupplementItem> = serde_json::from_str(items)
+                .map_err(|e| StoreError::Corrupt(format!("case {}: supplement items: {e}", row.case_number)))?;
             Some(SupplementFacts {
                 due_on,
                 items: items.into_iter().map(|i| i.doc_type).collect(),
@@ -77,7 +94,7 @@ pub async fn load_row<C: ConnectionTrait>(
         .ok()
         .and_then(|f| catalog.field(f))
         .map(|f| f.authority_zh.clone());
-    let facts = CaseFacts {
+    Ok(CaseFacts {
         state: row.state.clone(),
         version: row.version,
         filer_account: row.filer_account_id,
@@ -92,8 +109,7 @@ pub async fn load_row<C: ConnectionTrait>(
         sla_due_on: row.sla_due_on,
         sla_paused_remaining: row.sla_paused_remaining,
         field_authority,
-    };
-    Ok(LoadedCase { row, facts })
+    })
 }
 
 /// The latest `limit` cases an account filed, newest first (the applicant portal's lists;

@@ -121,10 +121,10 @@ pub struct Applied {
 }
 
 /// The audit row of a transition, computed before anything is written.
-struct AuditRow<'a> {
-    seq: i64,
+pub(crate) struct AuditRow<'a> {
+    pub(crate) seq: i64,
     prev_hash: String,
-    hash: String,
+    pub(crate) hash: String,
     payload: String,
     payload_digest: String,
     decision: &'a Decision,
@@ -132,7 +132,13 @@ struct AuditRow<'a> {
 }
 
 impl<'a> AuditRow<'a> {
-    fn new(case_number: &str, seq: i64, prev_hash: &str, decision: &'a Decision, at: DateTime<Utc>) -> AuditRow<'a> {
+    pub(crate) fn new(
+        case_number: &str,
+        seq: i64,
+        prev_hash: &str,
+        decision: &'a Decision,
+        at: DateTime<Utc>,
+    ) -> AuditRow<'a> {
         let payload = Value::Object(decision.payload.clone()).to_string();
         let payload_digest = digest(&payload);
         let hash = ChainLink {
@@ -159,7 +165,7 @@ impl<'a> AuditRow<'a> {
         }
     }
 
-    fn into_model(self, case_id: i64) -> audit_log::ActiveModel {
+    pub(crate) fn into_model(self, case_id: i64) -> audit_log::ActiveModel {
         audit_log::ActiveModel {
             id: NotSet,
             case_id: Set(case_id),
@@ -257,82 +263,10 @@ async fn update_case<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<cases::Model, StoreError> {
     use cases::Column as C;
-    let decision = audit.decision;
-    let mut update = cases::Entity::update_many()
-        .col_expr(C::State, Expr::value(decision.to.clone()))
-        .col_expr(C::Version, Expr::col(C::Version).add(1))
-        .col_expr(C::AuditSeq, Expr::value(audit.seq))
-        .col_expr(C::AuditHead, Expr::value(audit.hash.clone()))
-        .col_expr(C::UpdatedAt, Expr::value(now));
-    let terminal = workflow
-        .state_id(&decision.to)
-        .is_some_and(|s| workflow.state(s).terminal);
-    if terminal {
-        update = update.col_expr(C::OpenCardId, Expr::value(Option::<i64>::None));
+    let mut update = cases::Entity::update_many().col_expr(C::Version, Expr::col(C::Version).add(1));
+    for (column, value) in change_columns(workflow, audit.decision, audit.seq, &audit.hash, now)? {
+        update = update.col_expr(column, Expr::value(value));
     }
-    for change in &decision.changes {
-        update = match change {
-            Change::AssignTo(id) => update.col_expr(C::AssigneeId, Expr::value(*id)),
-            Change::ClearAssignee => update.col_expr(C::AssigneeId, Expr::value(Option::<i64>::None)),
-            Change::RecordPayment {
-                receipt_no,
-                amount_twd,
-                paid_at,
-            } => update
-                .col_expr(C::ReceiptNo, Expr::value(receipt_no.clone()))
-                .col_expr(C::AmountPaidTwd, Expr::value(i64::from(*amount_twd)))
-                .col_expr(C::PaidAt, Expr::value(audit_time(*paid_at))),
-            Change::OpenSupplement {
-                return_state,
-                items,
-                abroad,
-                due_on,
-            } => update
-                .col_expr(C::ReturnState, Expr::value(return_state.clone()))
-                .col_expr(C::SupplementItems, Expr::value(json!(items).to_string()))
-                .col_expr(C::SupplementAbroad, Expr::value(*abroad))
-                .col_expr(C::SupplementDueOn, Expr::value(*due_on))
-                .col_expr(C::SupplementRequestedAt, Expr::value(now))
-                .col_expr(C::SupplementOverdue, Expr::value(false)),
-            Change::CloseSupplement => update
-                .col_expr(C::ReturnState, Expr::value(Option::<String>::None))
-                .col_expr(C::SupplementDueOn, Expr::value(Option::<chrono::NaiveDate>::None)),
-            Change::MarkSupplementOverdue => update
-                .col_expr(C::ReturnState, Expr::value(Option::<String>::None))
-                .col_expr(C::SupplementDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
-                .col_expr(C::SupplementOverdue, Expr::value(true)),
-            Change::RecordLaborApprover(id) => update.col_expr(C::LaborApproverId, Expr::value(*id)),
-            Change::RecordRejection {
-                grounds,
-                reason,
-                legal_basis,
-            } => update
-                .col_expr(C::DecisionGrounds, Expr::value(grounds.as_str()))
-                .col_expr(C::DecisionReason, Expr::value(reason.clone()))
-                .col_expr(C::LegalBasis, Expr::value(legal_basis.clone())),
-            Change::RecordWithdrawal { reason } => update.col_expr(C::DecisionReason, Expr::value(reason.clone())),
-            Change::StartConsultation { authority } => {
-                update.col_expr(C::ConsultingAuthority, Expr::value(authority.clone()))
-            }
-            Change::AnswerConsultation { .. } => {
-                update.col_expr(C::ConsultingAuthority, Expr::value(Option::<String>::None))
-            }
-            Change::ExtendCard { new_expires_on } => update.col_expr(C::NewExpiresOn, Expr::value(*new_expires_on)),
-            Change::AttachDocuments { .. } => update, // rows of their own, written after the case
-        };
-    }
-    update = match decision.sla {
-        SlaChange::Keep => update,
-        SlaChange::Start { due_on } | SlaChange::Resume { due_on } => update
-            .col_expr(C::SlaDueOn, Expr::value(due_on))
-            .col_expr(C::SlaPausedRemaining, Expr::value(Option::<i64>::None)),
-        SlaChange::Pause { remaining } => update
-            .col_expr(C::SlaDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
-            .col_expr(C::SlaPausedRemaining, Expr::value(remaining)),
-        SlaChange::Stop => update
-            .col_expr(C::SlaDueOn, Expr::value(Option::<chrono::NaiveDate>::None))
-            .col_expr(C::SlaPausedRemaining, Expr::value(Option::<i64>::None)),
-    };
     let rows = update
         .filter(C::Id.eq(case_id))
         .filter(C::Version.eq(version))
@@ -361,6 +295,107 @@ async fn update_case<C: ConnectionTrait>(
     }
 }
 
+/// The columns a decision sets on its case row, besides the version's bump: the state, the
+/// audit chain's head, the decision's changes and its effect on the review clock. It is
+/// the one mapping from a decision to the row, used by [`apply`] (as an `UPDATE`) and by
+/// the bulk import (on a row still in memory).
+pub(crate) fn change_columns(
+    workflow: &Workflow,
+    decision: &Decision,
+    audit_seq: i64,
+    audit_head: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(cases::Column, sea_orm::Value)>, StoreError> {
+    use cases::Column as C;
+    use sea_orm::Value;
+    let mut cols: Vec<(C, Value)> = vec![
+        (C::State, decision.to.clone().into()),
+        (C::AuditSeq, audit_seq.into()),
+        (C::AuditHead, audit_head.to_string().into()),
+        (C::UpdatedAt, now.into()),
+    ];
+    let terminal = workflow
+        .state_id(&decision.to)
+        .is_some_and(|s| workflow.state(s).terminal);
+    if terminal {
+        cols.push((C::OpenCardId, Option::<i64>::None.into()));
+    }
+    let no_date = || Value::from(Option::<chrono::NaiveDate>::None);
+    let no_text = || Value::from(Option::<String>::None);
+    for change in &decision.changes {
+        match change {
+            Change::AssignTo(id) => cols.push((C::AssigneeId, Some(*id).into())),
+            Change::ClearAssignee => cols.push((C::AssigneeId, Option::<i64>::None.into())),
+            Change::RecordPayment {
+                receipt_no,
+                amount_twd,
+                paid_at,
+            } => {
+                let amount = i32::try_from(*amount_twd)
+                    .map_err(|_| StoreError::Invalid(format!("amount {amount_twd} is out of range")))?;
+                cols.push((C::ReceiptNo, Some(receipt_no.clone()).into()));
+                cols.push((C::AmountPaidTwd, Some(amount).into()));
+                cols.push((C::PaidAt, Some(audit_time(*paid_at)).into()));
+            }
+            Change::OpenSupplement {
+                return_state,
+                items,
+                abroad,
+                due_on,
+            } => {
+                cols.push((C::ReturnState, Some(return_state.clone()).into()));
+                cols.push((C::SupplementItems, Some(json!(items).to_string()).into()));
+                cols.push((C::SupplementAbroad, (*abroad).into()));
+                cols.push((C::SupplementDueOn, Some(*due_on).into()));
+                cols.push((C::SupplementRequestedAt, Some(now).into()));
+                cols.push((C::SupplementOverdue, false.into()));
+            }
+            Change::CloseSupplement => {
+                cols.push((C::ReturnState, no_text()));
+                cols.push((C::SupplementDueOn, no_date()));
+            }
+            Change::MarkSupplementOverdue => {
+                cols.push((C::ReturnState, no_text()));
+                cols.push((C::SupplementDueOn, no_date()));
+                cols.push((C::SupplementOverdue, true.into()));
+            }
+            Change::RecordLaborApprover(id) => cols.push((C::LaborApproverId, Some(*id).into())),
+            Change::RecordRejection {
+                grounds,
+                reason,
+                legal_basis,
+            } => {
+                cols.push((C::DecisionGrounds, Some(grounds.as_str().to_string()).into()));
+                cols.push((C::DecisionReason, Some(reason.clone()).into()));
+                cols.push((C::LegalBasis, Some(legal_basis.clone()).into()));
+            }
+            Change::RecordWithdrawal { reason } => cols.push((C::DecisionReason, reason.clone().into())),
+            Change::StartConsultation { authority } => {
+                cols.push((C::ConsultingAuthority, Some(authority.clone()).into()));
+            }
+            Change::AnswerConsultation { .. } => cols.push((C::ConsultingAuthority, no_text())),
+            Change::ExtendCard { new_expires_on } => cols.push((C::NewExpiresOn, Some(*new_expires_on).into())),
+            Change::AttachDocuments { .. } => {} // rows of their own, written after the case
+        }
+    }
+    match decision.sla {
+        SlaChange::Keep => {}
+        SlaChange::Start { due_on } | SlaChange::Resume { due_on } => {
+            cols.push((C::SlaDueOn, Some(due_on).into()));
+            cols.push((C::SlaPausedRemaining, Option::<i64>::None.into()));
+        }
+        SlaChange::Pause { remaining } => {
+            cols.push((C::SlaDueOn, no_date()));
+            cols.push((C::SlaPausedRemaining, Some(remaining).into()));
+        }
+        SlaChange::Stop => {
+            cols.push((C::SlaDueOn, no_date()));
+            cols.push((C::SlaPausedRemaining, Option::<i64>::None.into()));
+        }
+    }
+    Ok(cols)
+}
+
 fn classify(e: DbErr) -> StoreError {
     if StoreError::is_unique_violation(&e, "receipt_no") {
         StoreError::DuplicateReceipt(String::new())
@@ -377,22 +412,38 @@ async fn next_case_number<C: ConnectionTrait>(
     case_type: &str,
     now: DateTime<Utc>,
 ) -> Result<CaseNumber, StoreError> {
+    let mut numbers = reserve_case_numbers(txn, case_type, now, 1).await?;
+    numbers
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt(format!("no case number allocated for {case_type}")))
+}
+
+/// Allocates the next `n` case numbers of the year (in Taipei, at `now`) and type, in
+/// order, with one bump of the year's sequence.
+pub(crate) async fn reserve_case_numbers<C: ConnectionTrait>(
+    txn: &C,
+    case_type: &str,
+    now: DateTime<Utc>,
+    n: u32,
+) -> Result<Vec<CaseNumber>, StoreError> {
     let year = roc_year(taipei_date(now));
     let roc = i32::from(year);
     for _ in 0..3 {
         let bumped = case_sequences::Entity::update_many()
             .col_expr(
                 case_sequences::Column::LastValue,
-                Expr::col(case_sequences::Column::LastValue).add(1),
+                Expr::col(case_sequences::Column::LastValue).add(i64::from(n)),
             )
             .filter(case_sequences::Column::RocYear.eq(roc))
             .filter(case_sequences::Column::CaseType.eq(case_type))
             .exec_with_returning(txn)
             .await?;
         if let Some(row) = bumped.into_iter().next() {
-            let seq = u32::try_from(row.last_value)
+            let last = u32::try_from(row.last_value)
                 .map_err(|_| StoreError::Corrupt(format!("case sequence {roc}/{case_type} overflowed")))?;
-            return CaseNumber::new(year, case_type, seq).map_err(|e| StoreError::Invalid(e.to_string()));
+            return (last + 1 - n..=last)
+                .map(|seq| CaseNumber::new(year, case_type, seq).map_err(|e| StoreError::Invalid(e.to_string())))
+                .collect();
         }
         case_sequences::Entity::insert(case_sequences::ActiveModel {
             roc_year: Set(roc),
@@ -412,21 +463,22 @@ async fn next_case_number<C: ConnectionTrait>(
     )))
 }
 
-async fn insert_case<C: ConnectionTrait>(
-    txn: &C,
+/// The row of a case just created by `decision` (the definition's create event).
+pub(crate) fn new_case_row(
     workflow: &Workflow,
     number: &str,
     new: &NewCase,
-    audit: &AuditRow<'_>,
+    decision: &Decision,
+    audit_seq: i64,
+    audit_head: &str,
     now: DateTime<Utc>,
-) -> Result<cases::Model, StoreError> {
-    let decision = audit.decision;
+) -> cases::ActiveModel {
     let (sla_due_on, sla_paused_remaining) = match decision.sla {
         SlaChange::Start { due_on } | SlaChange::Resume { due_on } => (Some(due_on), None),
         SlaChange::Pause { remaining } => (None, Some(remaining)),
         SlaChange::Keep | SlaChange::Stop => (None, None),
     };
-    let row = cases::ActiveModel {
+    cases::ActiveModel {
         id: NotSet,
         case_number: Set(number.to_string()),
         workflow: Set(workflow.name.clone()),
@@ -468,11 +520,22 @@ async fn insert_case<C: ConnectionTrait>(
         legal_basis: Set(None),
         new_expires_on: Set(None),
         form: Set(new.form.to_string()),
-        audit_seq: Set(audit.seq),
-        audit_head: Set(audit.hash.clone()),
+        audit_seq: Set(audit_seq),
+        audit_head: Set(audit_head.to_string()),
         filed_at: Set(now),
         updated_at: Set(now),
-    };
+    }
+}
+
+async fn insert_case<C: ConnectionTrait>(
+    txn: &C,
+    workflow: &Workflow,
+    number: &str,
+    new: &NewCase,
+    audit: &AuditRow<'_>,
+    now: DateTime<Utc>,
+) -> Result<cases::Model, StoreError> {
+    let row = new_case_row(workflow, number, new, audit.decision, audit.seq, &audit.hash, now);
     let case = cases::Entity::insert(row)
         .exec_with_returning(txn)
         .await

@@ -10,7 +10,84 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use goldcard_access::sign_in;
 use goldcard_store::accounts;
+use goldcard_store::entity::accounts as account;
 use goldcard_workflow::{Actor, Role};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a resolved token or session is remembered by one server instance. Within it,
+/// a sign-out, a language switch or an administrator's change made on this instance takes
+/// effect at once (the entry is forgotten); one made on another instance, or straight in
+/// the database, takes effect within this time. Every page and API call would otherwise
+/// spend one or two database round trips on the same answer.
+pub const CREDENTIAL_TTL: Duration = Duration::from_secs(5);
+
+/// Entries kept at most; past it the cache starts again empty.
+const CREDENTIAL_CAP: usize = 50_000;
+
+/// Bearer tokens and session cookies resolved to their account, remembered for
+/// [`CREDENTIAL_TTL`], keyed by the credential's SHA-256 (never the credential itself).
+#[derive(Default)]
+pub struct CredentialCache {
+    entries: Mutex<HashMap<[u8; 32], CachedCredential>>,
+}
+
+#[derive(Clone)]
+struct CachedCredential {
+    account: account::Model,
+    session_ends: Option<chrono::DateTime<chrono::Utc>>,
+    at: Instant,
+}
+
+fn credential_key(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl CredentialCache {
+    /// The account and session end remembered for `token`, while fresh and unexpired at `now`.
+    fn get(
+        &self,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<(account::Model, Option<chrono::DateTime<chrono::Utc>>)> {
+        let entries = self.entries.lock().ok()?;
+        let e = entries.get(&credential_key(token))?;
+        let fresh = e.at.elapsed() < CREDENTIAL_TTL && e.session_ends.is_none_or(|ends| ends > now);
+        fresh.then(|| (e.account.clone(), e.session_ends))
+    }
+
+    fn put(&self, token: &str, account: &account::Model, session_ends: Option<chrono::DateTime<chrono::Utc>>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CREDENTIAL_CAP {
+                entries.clear();
+            }
+            entries.insert(
+                credential_key(token),
+                CachedCredential {
+                    account: account.clone(),
+                    session_ends,
+                    at: Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Forgets one credential (its session ended, or its account changed language).
+    pub fn forget(&self, token: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&credential_key(token));
+        }
+    }
+
+    /// Forgets every credential (an account was deactivated or given another role).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
 
 /// A signed-in caller.
 #[derive(Debug, Clone)]
@@ -97,19 +174,9 @@ pub async fn authorize(
     let caller = match credential.as_deref() {
         None => None,
         Some(token) => {
-            let found = if token.starts_with(sign_in::SESSION_PREFIX) {
-                sign_in::session_account(state.store.db(), token, now)
-                    .await
-                    .map(|found| found.map(|(account, ends)| (account, Some(ends))))
-                    .map_err(|e| match e {
-                        sign_in::SignInError::Store(e) => ApiError::from(e),
-                        other => ApiError::unauthorized(other.to_string()),
-                    })
-            } else {
-                accounts::account_for_token(state.store.db(), token, now)
-                    .await
-                    .map(|found| found.map(|account| (account, None)))
-                    .map_err(ApiError::from)
+            let found = match state.credentials.get(token, now) {
+                Some(hit) => Ok(Some(hit)),
+                None => resolve(&state, token, now).await,
             };
             match found {
                 Ok(Some((a, session_ends))) => match a.role.parse::<Role>() {
@@ -164,6 +231,33 @@ pub async fn authorize(
         req.extensions_mut().insert(c);
     }
     next.run(req).await
+}
+
+/// Reads a credential's account from the database (and remembers it): a session token
+/// (`gcs_…`, which also moves an officer's idle end) or an API token.
+async fn resolve(
+    state: &AppState,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(account::Model, Option<chrono::DateTime<chrono::Utc>>)>, ApiError> {
+    let found = if token.starts_with(sign_in::SESSION_PREFIX) {
+        sign_in::session_account(state.store.db(), token, now)
+            .await
+            .map(|found| found.map(|(account, ends)| (account, Some(ends))))
+            .map_err(|e| match e {
+                sign_in::SignInError::Store(e) => ApiError::from(e),
+                other => ApiError::unauthorized(other.to_string()),
+            })
+    } else {
+        accounts::account_for_token(state.store.db(), token, now)
+            .await
+            .map(|found| found.map(|account| (account, None)))
+            .map_err(ApiError::from)
+    }?;
+    if let Some((account, ends)) = &found {
+        state.credentials.put(token, account, *ends);
+    }
+    Ok(found)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

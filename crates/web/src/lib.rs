@@ -50,6 +50,8 @@ pub struct AppState {
     pub production: bool,
     /// Queue counts shared by the back office's pages for a few seconds.
     pub counts: Arc<office::queues::CountCache>,
+    /// Tokens and sessions resolved a moment ago (see [`auth::CREDENTIAL_TTL`]).
+    pub credentials: Arc<auth::CredentialCache>,
 }
 
 impl AppState {

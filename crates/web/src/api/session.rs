@@ -121,6 +121,7 @@ pub async fn verify_code(State(state): State<AppState>, ApiJson(body): ApiJson<C
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "signed out")))]
 pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let now = state.clock.now();
+    state.credentials.forget(&caller.token);
     if caller.token.starts_with(SESSION_PREFIX) {
         sign_in::end(state.store.db(), &caller.token, now)
             .await

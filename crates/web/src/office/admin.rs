@@ -212,6 +212,7 @@ pub async fn set_role(mut ctx: Ctx, Path(login): Path<String>, form: PageForm) -
                 )])
             })?;
         accounts::set_role(ctx.state.store.db(), a.id, role).await?;
+        ctx.state.credentials.clear();
         Ok(())
     }
     .await;
@@ -253,6 +254,7 @@ pub async fn deactivate(mut ctx: Ctx, Path(login): Path<String>, form: PageForm)
             .await
             .map_err(service::db_err)?;
         accounts::set_active(ctx.state.store.db(), a.id, false).await?;
+        ctx.state.credentials.clear();
         Ok((a, open.into_iter().map(|c| c.case_number).collect()))
     }
     .await;
@@ -296,6 +298,7 @@ pub async fn activate(mut ctx: Ctx, Path(login): Path<String>, form: PageForm) -
     let r: ApiResult<()> = async {
         let a = find(&ctx, &login).await?;
         accounts::set_active(ctx.state.store.db(), a.id, true).await?;
+        ctx.state.credentials.clear();
         Ok(())
     }
     .await;

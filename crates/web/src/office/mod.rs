@@ -347,6 +347,10 @@ pub async fn switch_lang(
     {
         return ApiError::from(e).into_response();
     }
+    if let Some(c) = &caller {
+        // the cached caller carries the old language
+        state.credentials.forget(&c.token);
+    }
     let _ = headers;
     // only a local path: never an open redirect
     let back = form.get("back");

@@ -148,6 +148,7 @@ pub async fn code(State(state): State<AppState>, headers: HeaderMap, form: PageF
 
 /// `POST /sign-out`: ends the session and forgets the cookie.
 pub async fn sign_out(State(state): State<AppState>, caller: Caller, _form: PageForm) -> Response {
+    state.credentials.forget(&caller.token);
     if let Err(e) = sign_in::end(state.store.db(), &caller.token, state.clock.now()).await {
         tracing::warn!("sign-out: {e}");
     }
