@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
+pub mod card_lookups;
 pub mod cards;
 pub mod cases;
 pub mod catalogs;

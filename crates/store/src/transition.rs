@@ -66,6 +66,8 @@ pub struct NewCase {
     pub form: Value,
     /// Documents attached.
     pub documents: Vec<NewCaseDocument>,
+    /// The consent (`consents.id`) the case was filed under, if recorded.
+    pub consent_id: Option<i64>,
 }
 
 /// What the transition applies to.
@@ -472,6 +474,7 @@ async fn insert_case<C: ConnectionTrait>(
         audit_head: Set(audit.hash.clone()),
         filed_at: Set(now),
         updated_at: Set(now),
+        consent_id: Set(new.consent_id),
     };
     let case = cases::Entity::insert(row)
         .exec_with_returning(txn)
