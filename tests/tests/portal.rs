@@ -426,6 +426,17 @@ async fn walk(db: Db) {
     let w = web.get(&format!("/apply/cases/{case}/withdraw")).await;
     assert_eq!(count(&w.body, "#written"), 1);
     assert_eq!(count(&w.body, "form[action$=\"/withdraw\"]"), 0);
+    // and a forged withdrawal form changes nothing
+    let csrf = Web::csrf(&w.body);
+    let late = web
+        .post(
+            &format!("/apply/cases/{case}/withdraw"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert!(late.status >= 400, "{}", late.status);
+    let page = web.get(&format!("/apply/cases/{case}")).await;
+    assert!(!page.body.contains("已撤案"), "withdrawn after payment");
 
     // ---------------------------------------------------------------- consulting, supplement
     portal.api_fire("reviewer1", &case, json!({"event": "claim"})).await;
@@ -456,6 +467,17 @@ async fn walk(db: Db) {
     );
     let sup = web.get(&format!("/apply/cases/{case}/supplement")).await;
     assert_eq!(select_texts(&sup.body, "#due"), ["2026-12-25"]);
+    // another account's supplement: not found, and nothing of its upload is stored
+    let stored = documents_stored(&portal).await;
+    let foreign = boss
+        .post_multipart(
+            &format!("/apply/cases/{case}/supplement"),
+            &[("csrf", &boss_csrf), ("confirm", "yes")],
+            &[("file.degree_certificate", "degree.pdf", PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+    assert_eq!(documents_stored(&portal).await, stored, "a foreign upload was stored");
     let csrf = Web::csrf(&sup.body);
     let missing = web
         .post_multipart(
@@ -600,6 +622,18 @@ async fn consent_and_look(web: &mut Web, ui: &str) -> Answer {
     let found = look(web, &csrf, ui, "1992-05-03").await;
     assert_eq!(found.status, 303, "{}", found.body);
     web.get(found.location.as_deref().unwrap()).await
+}
+
+/// How many documents are stored.
+async fn documents_stored(portal: &goldcard_tests::portal_fixture::Portal) -> i64 {
+    let db = portal.env.db().await;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM documents"))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
 }
 
 /// Signs `login` in as the holder once more: the code is the one mailed that was not

@@ -420,16 +420,17 @@ fn document_names(p: &Portal) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-/// `POST /apply/cases/{case_number}/supplement`: stores the uploads and fires
-/// `submit_supplement` with them, in one transaction with the event.
+/// `POST /apply/cases/{case_number}/supplement`: for the account's own case only, stores
+/// the uploads and fires `submit_supplement` with them, in one transaction with the event.
 pub async fn submit_supplement(p: Portal, Path(n): Path<String>, form: Multipart) -> Response {
-    let up = match read_upload(&p, form).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+    // another account's case is "not found" before any of its uploads is stored
     let c = match own_case(&p, &n).await {
         Ok(c) => c,
         Err(e) => return p.fail(e),
+    };
+    let up = match read_upload(&p, form).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
     let mut errors: Vec<FieldMessage> = Vec::new();
     let mut ids = Vec::new();
