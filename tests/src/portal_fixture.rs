@@ -41,6 +41,8 @@ pub struct Portal {
     pub open_card: String,
     /// Another open card (the employer files for it).
     pub employee_card: String,
+    /// An open card of a Hong Kong resident (the card says so, not its nationality).
+    pub hk_card: String,
 }
 
 /// Starts the portal on `db` (no demo data).
@@ -75,17 +77,18 @@ pub async fn start(db: Db) -> Portal {
     }
     let open_card = ui_number('F', 8, 119);
     let mut csv = String::from(
-        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number,passport_expires_on\n",
+        "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number,passport_expires_on,hk_macau\n",
     );
-    for (ui, expires) in [
-        (open_card.clone(), "2027-02-15"),
-        (ui_number('A', 8, 1), "2027-06-30"), // not yet open (opens 2027-02-28)
-        (ui_number('B', 9, 2), "2026-12-10"), // locked since 2026-11-10
-        (ui_number('C', 8, 3), "2026-11-20"), // expired
-        (ui_number('D', 9, 4), "2027-02-15"), // open: the employer's
+    for (ui, expires, hk) in [
+        (open_card.clone(), "2027-02-15", "no"),
+        (ui_number('A', 8, 1), "2027-06-30", "no"), // not yet open (opens 2027-02-28)
+        (ui_number('B', 9, 2), "2026-12-10", "no"), // locked since 2026-11-10
+        (ui_number('C', 8, 3), "2026-11-20", "no"), // expired
+        (ui_number('D', 9, 4), "2027-02-15", "no"), // open: the employer's
+        (ui_number('E', 8, 5), "2027-02-15", "yes"), // open: a Hong Kong resident's
     ] {
         csv.push_str(&format!(
-            "{ui},1992-05-03,HUNT,ETHAN,US,holder@goldcard.example,digital,{expires},1,P12345678,2030-01-01\n"
+            "{ui},1992-05-03,HUNT,ETHAN,US,holder@goldcard.example,digital,{expires},1,P12345678,2030-01-01,{hk}\n"
         ));
     }
     let file = env.dir.path().join("cards.csv");
@@ -98,6 +101,7 @@ pub async fn start(db: Db) -> Portal {
         smtp,
         open_card,
         employee_card: ui_number('D', 9, 4),
+        hk_card: ui_number('E', 8, 5),
     }
 }
 

@@ -95,6 +95,8 @@ struct Card {
     email: &'static str,
     expires_on: &'static str,
     passport: &'static str,
+    /// The card's nationality (`HK` makes it a Hong Kong resident's card).
+    nationality: &'static str,
 }
 
 /// Open on 2026-11-25: opens 2026-10-15, locks 2027-01-15.
@@ -115,6 +117,7 @@ fn card(ui: &str, birth: &'static str, expires_on: &'static str) -> Card {
         email: "ethan.hunt@example.com",
         expires_on,
         passport: "P12345678",
+        nationality: "US",
     }
 }
 
@@ -152,8 +155,8 @@ impl App {
             );
             for c in cards {
                 csv.push_str(&format!(
-                    "{},{},{},{},US,{},digital,{},1,{}\n",
-                    c.ui, c.birth, c.family, c.given, c.email, c.expires_on, c.passport
+                    "{},{},{},{},{},{},digital,{},1,{}\n",
+                    c.ui, c.birth, c.family, c.given, c.nationality, c.email, c.expires_on, c.passport
                 ));
             }
             let file = env.dir.path().join("cards.csv");
@@ -661,7 +664,10 @@ async fn lifecycle(db: Db) {
 
 async fn withdraw_before_payment(db: Db) {
     let c = card("F800001196", "1992-05-03", OPEN);
-    let hk = card("A800000014", "1990-01-01", OPEN);
+    let hk = Card {
+        nationality: "HK",
+        ..card("A800000014", "1990-01-01", OPEN)
+    };
     let app = App::start(db, &[c.clone(), hk.clone()]).await;
     let filed = app.file("alice", &c).await;
     let n = filed["case_number"].as_str().unwrap().to_string();
@@ -724,10 +730,21 @@ async fn withdraw_before_payment(db: Db) {
         (&json!("withdraw"), &json!("paid"), &json!("labor_reviewer"))
     );
 
-    // Hong Kong and Macau: NT$800 whatever the length, never expedited
+    // Hong Kong and Macau: NT$800 whatever the length, never expedited; the card says who
+    // is a resident, not the nationality typed
+    let docs = app.filing_documents("bob").await;
+    let mut typed = filing(&c, &docs);
+    typed["basic"]["nationality"] = json!("HK");
+    typed["residence"]["validity_years"] = json!(1);
+    typed["expedite"] = json!(true);
+    let (status, filed) = app.post(Some("bob"), "/api/v1/extensions", &typed).await;
+    assert_eq!(status, 201, "{filed}");
+    assert_eq!(filed["fee_twd"], json!(1500), "typing HK does not pay NT$800");
+    let got = app.case("bob", filed["case_number"].as_str().unwrap()).await;
+    assert_eq!(got["applicant"]["hk_macau"], json!(false));
     let docs = app.filing_documents("bob").await;
     let mut body = filing(&hk, &docs);
-    body["basic"]["nationality"] = json!("HK");
+    body["basic"]["nationality"] = json!("US");
     body["residence"]["validity_years"] = json!(1);
     body["expedite"] = json!(true);
     let fields = assert_error(

@@ -12,6 +12,7 @@ use goldcard_tests::html_checks::{accessibility_problems, count, select_attr, se
 use goldcard_tests::portal_fixture::{PASSWORD, PDF, XSS, start, ui_number};
 use goldcard_tests::web_client::{Answer, Web};
 use goldcard_tests::{Db, on_both};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -26,7 +27,11 @@ fn valid_form() -> BTreeMap<&'static str, String> {
     [
         ("basic.given_name", "ETHAN"),
         ("basic.gender", "M"),
-        ("basic.nationality", "US"),
+        // typed, not the card's: the holder's card is not a Hong Kong/Macau one, so this
+        // changes neither the fee nor the expedite choice
+        ("basic.nationality", "HK"),
+        // the card's email is not filled in (shown masked)
+        ("basic.email", "holder@goldcard.example"),
         ("basic.occupation", XSS),
         ("basic.education", "Master"),
         ("basic.marital_status", "single"),
@@ -212,6 +217,24 @@ async fn walk(db: Db) {
         "passport data is carried over without the update tick"
     );
     assert_eq!(count(&form.body, "[data-draft]"), 1, "the browser keeps a draft");
+    // the draft is the account's and the card's own
+    let draft = select_attr(&form.body, "form#filing", "data-draft").remove(0);
+    assert!(draft.starts_with("goldcard-extension:"), "{draft}");
+    assert!(draft.ends_with(&format!(":{}", portal.open_card)), "{draft}");
+    // whoever knows a UI number and a birth date does not learn the passport number or
+    // the email: the passport number shows its last 4 characters, the email is masked
+    assert_eq!(
+        select_attr(&form.body, "[id=\"f-passport.number\"]", "value"),
+        ["*****5678"]
+    );
+    assert_eq!(select_attr(&form.body, "[id=\"f-basic.email\"]", "value"), [""]);
+    assert!(
+        select_texts(&form.body, "#email-on-file")[0].ends_with("h*****@goldcard.example"),
+        "{:?}",
+        select_texts(&form.body, "#email-on-file")
+    );
+    assert!(!form.body.contains("P12345678"), "the passport number leaks");
+    assert!(!form.body.contains("holder@goldcard.example"), "the email leaks");
     let needed = upload_fields(&form.body);
     assert!(
         needed.contains(&"file.passport_copy".to_string()) && needed.contains(&"file.photo".to_string()),
@@ -299,6 +322,13 @@ async fn walk(db: Db) {
         "the switch is warned of"
     );
     assert_eq!(count(&switched.body, "input[type=hidden][name=\"doc.photo\"]"), 1);
+    // a typed "HK" is not the card's status: expedite stays possible, the fee is the table's
+    assert_eq!(count(&switched.body, "[id=\"f-expedite\"]"), 1);
+    assert_eq!(count(&switched.body, "fieldset.hk-macau"), 0);
+    assert!(
+        !switched.body.contains("NT$800"),
+        "the Hong Kong/Macau fee for a typed HK"
+    );
 
     // ---------------------------------------------------------------- step 15: submit
     let files: Vec<(&str, &str, Vec<u8>)> = upload_fields(&kept)
@@ -312,7 +342,32 @@ async fn walk(db: Db) {
     let case = select_texts(&filed.body, "#case-number").remove(0);
     assert_eq!(case.len(), 12);
     assert!(case.starts_with("11555"), "{case}");
-    assert_eq!(select_texts(&filed.body, "#fee"), ["NT$2,500"]);
+    assert_eq!(
+        select_texts(&filed.body, "#fee"),
+        ["NT$2,500"],
+        "typing HK does not pay NT$800"
+    );
+    assert_eq!(
+        select_attr(&filed.body, "#case-number", "data-clear-draft"),
+        std::slice::from_ref(&draft),
+        "filing clears the form's own draft"
+    );
+    // the case is filed under the consent given in this sign-in session
+    let db = portal.env.db().await;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT k.session_id AS session_id, k.text_version AS text_version FROM cases c \
+                 JOIN consents k ON k.id = c.consent_id WHERE c.case_number = '{case}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .expect("the case names its consent");
+    assert!(row.try_get::<Option<i64>>("", "session_id").unwrap().is_some());
+    assert_eq!(row.try_get::<String>("", "text_version").unwrap(), version);
     assert_eq!(count(&filed.body, &format!("a[href=\"/apply/cases/{case}/pay\"]")), 1);
     portal.mail("holder@goldcard.example", &case).await;
 
@@ -328,12 +383,35 @@ async fn walk(db: Db) {
     );
     let bank = web.get(handoff.location.as_deref().unwrap()).await;
     let csrf = Web::csrf(&bank.body);
-    let amount = select_attr(&bank.body, "input[name=amount_twd]", "value").remove(0);
-    assert_eq!(amount, "2500");
+    assert_eq!(select_texts(&bank.body, "#amount"), ["NT$2,500"]);
+    assert_eq!(
+        count(&bank.body, "input[name=amount_twd]"),
+        0,
+        "the amount is not the form's"
+    );
+    // another account cannot pay (or see) this case
+    let mut boss = Web::new(&portal.server.base);
+    boss.sign_in_as(&portal.smtp, "employer", "employer", PASSWORD, 1).await;
+    let page = boss.get("/apply").await;
+    let boss_csrf = Web::csrf(&page.body);
+    for path in [
+        format!("/apply/gateway/simulated/{case}"),
+        format!("/apply/cases/{case}/pay"),
+        format!("/apply/cases/{case}/withdraw"),
+    ] {
+        let answer = boss
+            .post(
+                &path,
+                &[("csrf", &boss_csrf), ("confirm", "yes"), ("amount_twd", "2500")],
+            )
+            .await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    // the gateway signs the case's fee: an amount sent with the form changes nothing
     let paid = web
         .post(
             &format!("/apply/gateway/simulated/{case}"),
-            &[("csrf", &csrf), ("amount_twd", &amount)],
+            &[("csrf", &csrf), ("amount_twd", "1")],
         )
         .await;
     assert_eq!(paid.status, 303, "{}", paid.body);
@@ -343,21 +421,22 @@ async fn walk(db: Db) {
         "{:?}",
         select_texts(&page.body, "#progress")
     );
-    // a forged amount is refused by the notification's own checks
-    let bank = web.get(&format!("/apply/gateway/simulated/{case}")).await;
-    let csrf = Web::csrf(&bank.body);
-    let again = web
-        .post(
-            &format!("/apply/gateway/simulated/{case}"),
-            &[("csrf", &csrf), ("amount_twd", "1")],
-        )
-        .await;
-    assert!(again.status >= 400, "{}", again.status);
 
     // after payment: withdrawal only in writing
     let w = web.get(&format!("/apply/cases/{case}/withdraw")).await;
     assert_eq!(count(&w.body, "#written"), 1);
     assert_eq!(count(&w.body, "form[action$=\"/withdraw\"]"), 0);
+    // and a forged withdrawal form changes nothing
+    let csrf = Web::csrf(&w.body);
+    let late = web
+        .post(
+            &format!("/apply/cases/{case}/withdraw"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert!(late.status >= 400, "{}", late.status);
+    let page = web.get(&format!("/apply/cases/{case}")).await;
+    assert!(!page.body.contains("已撤案"), "withdrawn after payment");
 
     // ---------------------------------------------------------------- consulting, supplement
     portal.api_fire("reviewer1", &case, json!({"event": "claim"})).await;
@@ -388,6 +467,17 @@ async fn walk(db: Db) {
     );
     let sup = web.get(&format!("/apply/cases/{case}/supplement")).await;
     assert_eq!(select_texts(&sup.body, "#due"), ["2026-12-25"]);
+    // another account's supplement: not found, and nothing of its upload is stored
+    let stored = documents_stored(&portal).await;
+    let foreign = boss
+        .post_multipart(
+            &format!("/apply/cases/{case}/supplement"),
+            &[("csrf", &boss_csrf), ("confirm", "yes")],
+            &[("file.degree_certificate", "degree.pdf", PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(foreign.status, 404);
+    assert_eq!(documents_stored(&portal).await, stored, "a foreign upload was stored");
     let csrf = Web::csrf(&sup.body);
     let missing = web
         .post_multipart(
@@ -410,8 +500,6 @@ async fn walk(db: Db) {
     assert!(page.body.contains("勞動部審查資格中"), "back in labor review");
 
     // ---------------------------------------------------------------- the employer, step 16
-    let mut boss = Web::new(&portal.server.base);
-    boss.sign_in_as(&portal.smtp, "employer", "employer", PASSWORD, 1).await;
     let menu = boss.get("/apply").await;
     assert!(menu.body.contains("雇主提出申請"));
     // another account's case does not exist for it
@@ -437,6 +525,8 @@ async fn walk(db: Db) {
         )
         .await;
     let form = boss.get(found.location.as_deref().unwrap()).await;
+    let boss_draft = select_attr(&form.body, "form#filing", "data-draft").remove(0);
+    assert_ne!(boss_draft, draft, "another account, another card: another draft");
     assert_eq!(
         count(&form.body, "[id=\"f-passport.number\"][readonly]"),
         0,
@@ -515,6 +605,186 @@ async fn walk(db: Db) {
     assert!(escaped >= 2, "the script typed in is shown, escaped");
 }
 
+/// Consents, lookup and look-through up to the form for `ui` on a signed-in `web`.
+async fn consent_and_look(web: &mut Web, ui: &str) -> Answer {
+    let consent = web.get("/apply/consent").await;
+    let csrf = Web::csrf(&consent.body);
+    let version = select_attr(&consent.body, "input[name=version]", "value").remove(0);
+    let ok = web
+        .post(
+            "/apply/consent",
+            &[("csrf", &csrf), ("version", &version), ("consent", "yes")],
+        )
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/apply/lookup"));
+    let lookup = web.get("/apply/lookup").await;
+    let csrf = Web::csrf(&lookup.body);
+    let found = look(web, &csrf, ui, "1992-05-03").await;
+    assert_eq!(found.status, 303, "{}", found.body);
+    web.get(found.location.as_deref().unwrap()).await
+}
+
+/// How many documents are stored.
+async fn documents_stored(portal: &goldcard_tests::portal_fixture::Portal) -> i64 {
+    let db = portal.env.db().await;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM documents"))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Signs `login` in as the holder once more: the code is the one mailed that was not
+/// mailed before (the mailbox's order is not the order of sending).
+async fn sign_in_again(web: &mut Web, smtp: &goldcard_tests::smtp::SmtpServer, login: &str) {
+    let to = format!("{login}@goldcard.example");
+    let codes = |smtp: &goldcard_tests::smtp::SmtpServer| -> Vec<String> {
+        smtp.received()
+            .into_iter()
+            .filter(|m| m.rcpt_tos == to)
+            .filter_map(|m| goldcard_tests::smtp::six_digits(m.text.as_deref().unwrap_or_default()))
+            .collect()
+    };
+    let before = codes(smtp);
+    let page = web.get("/").await;
+    let csrf = Web::csrf(&page.body);
+    let step = web
+        .post(
+            "/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("as", "self"),
+                ("login", login),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(step.status, 200, "{}", step.body);
+    let challenge = select_attr(&step.body, "input[name=challenge_id]", "value").remove(0);
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(c) = codes(smtp).into_iter().find(|c| !before.contains(c)) {
+            break c;
+        }
+        assert!(started.elapsed().as_secs() < 30, "no new code mailed to {login}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let done = web
+        .post(
+            "/sign-in/code",
+            &[
+                ("csrf", &csrf),
+                ("as", "self"),
+                ("challenge_id", &challenge),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+}
+
+/// A bearer token for `login`.
+fn token(portal: &goldcard_tests::portal_fixture::Portal, login: &str) -> String {
+    let out = portal.env.run(&["token", "create", "--login", login]);
+    assert!(out.status.success());
+    goldcard_tests::text(&out).0.trim().to_string()
+}
+
+async fn api_lookup(
+    portal: &goldcard_tests::portal_fixture::Portal,
+    token: &str,
+    ui: &str,
+    birth: &str,
+) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/cards/lookup?ui_number={ui}&birth_date={birth}",
+            portal.server.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// The review's findings: Hong Kong/Macau status from the card, the consent of the sign-in
+/// session linked to the case, and failed lookups limited per account.
+async fn review(db: Db) {
+    let portal = start(db).await;
+    let mut web = Web::new(&portal.server.base);
+    web.sign_in_as(&portal.smtp, "self", "holder", PASSWORD, 1).await;
+    // a second sign-in of the same account (another browser)
+    let mut again = Web::new(&portal.server.base);
+    sign_in_again(&mut again, &portal.smtp, "holder").await;
+
+    // a Hong Kong resident's card: NT$800 and no expediting, whatever nationality is typed
+    let form = consent_and_look(&mut web, &portal.hk_card).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(count(&form.body, "fieldset.hk-macau"), 1, "the card is a Hong Kong one");
+    assert_eq!(count(&form.body, "[id=\"f-expedite\"]"), 0);
+    let mut values = valid_form();
+    values.insert("basic.nationality", "US".into());
+    values.insert("basic.email", "hk.holder@example.com".into());
+    values.insert("residence.validity_years", "3".into());
+    let files: Vec<(&str, &str, Vec<u8>)> = upload_fields(&form.body)
+        .into_iter()
+        .map(|f| (Box::leak(f.into_boxed_str()) as &str, "doc.pdf", PDF.to_vec()))
+        .collect();
+    let done = post_form(&mut web, &form.body, &values, &files, "submit").await;
+    assert_eq!(done.status, 303, "{:?}", select_texts(&done.body, ".error, .banner"));
+    let filed = web.get(done.location.as_deref().unwrap()).await;
+    assert_eq!(select_texts(&filed.body, "#fee"), ["NT$800"]);
+
+    let holder = token(&portal, "holder");
+
+    // a consent holds for its sign-in session only: a new sign-in asks again
+    assert_eq!(
+        again.get("/apply/lookup").await.location.as_deref(),
+        Some("/apply/consent"),
+        "a consent of another session does not count"
+    );
+    assert_eq!(
+        web.get("/apply/lookup").await.status,
+        200,
+        "the first session's still holds"
+    );
+
+    // failed lookups: 10 in 15 minutes, then every lookup of the account is refused (429)
+    let lookup = web.get("/apply/lookup").await;
+    let csrf = Web::csrf(&lookup.body);
+    for i in 0..10 {
+        let wrong = look(&mut web, &csrf, &portal.open_card, &format!("1990-01-{:02}", i + 1)).await;
+        assert_eq!(wrong.status, 404, "failure {i}");
+    }
+    let limited = look(&mut web, &csrf, &portal.open_card, "1992-05-03").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let message = select_texts(&limited.body, ".error").join(" ");
+    assert!(message.contains("15"), "{message}");
+    let q = format!("/apply/extension?ui_number={}&birth_date=1992-05-03", portal.open_card);
+    assert_eq!(web.get(&q).await.status, 429, "the form's address is a lookup too");
+    let (status, body) = api_lookup(&portal, &holder, &portal.open_card, "1992-05-03").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_lookups");
+    let text = body["error"]["message"].as_str().unwrap();
+    assert!(text.contains("查詢") && text.contains("Too many"), "bilingual: {text}");
+    // another account is not limited, and the API's lookup keeps its shape
+    let employer = token(&portal, "employer");
+    let (status, body) = api_lookup(&portal, &employer, &portal.open_card, "1992-05-03").await;
+    assert_eq!(status, 200, "{body}");
+    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["expires_on", "field", "ui_number", "window"],
+        "interfaces.md's shape"
+    );
+    assert_eq!(body["window"]["status"], "open");
+}
+
 on_both! {
     the_applicant_portal_works_end_to_end => walk;
+    the_review_findings_stay_fixed => review;
 }

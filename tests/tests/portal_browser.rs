@@ -108,6 +108,8 @@ async fn file(b: &Browser, dir: &Path, ui: &str, update_passport: bool) -> Strin
         ("basic.birth_city", "Boston"),
         ("basic.home_address", "1 Main St, Boston"),
         ("basic.home_phone", "+1 555 0100"),
+        // the card's email is shown masked, not filled in
+        ("basic.email", "holder@goldcard.example"),
     ] {
         b.fill(&id(&format!("f-{f}")), v).await;
     }
@@ -157,6 +159,32 @@ async fn file(b: &Browser, dir: &Path, ui: &str, update_passport: bool) -> Strin
     // 13: 領域專長 (the card's field and criterion, so documents would carry over)
     b.wait_for("#tab-field:not([hidden])").await;
     b.screenshot("13 field of expertise").await;
+    // another criterion drops the carried-over documents: the form asks first (declined
+    // here, so the card's criterion stays)
+    b.client()
+        .execute(
+            "window.__asked = []; window.confirm = function (m) { window.__asked.push(m); return false; };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.click(&id("f-field.criterion-2")).await;
+    let asked = b.client().execute("return window.__asked;", vec![]).await.unwrap();
+    assert_eq!(
+        asked.as_array().map(Vec::len),
+        Some(1),
+        "the criterion switch is warned of: {asked:?}"
+    );
+    let kept = b
+        .client()
+        .execute("return document.getElementById('f-field.criterion-1').checked;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        serde_json::Value::Bool(true),
+        "declined: the card's criterion stays"
+    );
     b.click("#tab-field button[data-go=tab-documents]").await;
     // 14: 文件上傳: a PDF for each required document, then 送出
     b.wait_for("#tab-documents:not([hidden])").await;
@@ -173,6 +201,20 @@ async fn file(b: &Browser, dir: &Path, ui: &str, update_passport: bool) -> Strin
             .unwrap();
     }
     b.screenshot("14 documents").await;
+    // a required field left empty on a hidden tab: the submit still reaches the server,
+    // whose error shows next to the field (the browser's own check would block silently)
+    b.client()
+        .execute("document.getElementById('f-basic.occupation').value = '';", vec![])
+        .await
+        .unwrap();
+    b.click("button[name=action][value=submit]").await;
+    b.wait_for("#errors").await;
+    b.wait_for("#tab-basic:not([hidden]) .invalid [id=\"f-basic.occupation\"]")
+        .await;
+    b.screenshot("14 error on another tab").await;
+    b.fill(&id("f-basic.occupation"), "Software engineer").await;
+    b.click(".filing-tabs a[data-tab=tab-documents]").await;
+    b.wait_for("#tab-documents:not([hidden])").await;
     b.click("button[name=action][value=submit]").await;
     // 15: the case number and the fee
     b.wait_for("#case-number").await;
@@ -192,12 +234,10 @@ async fn a_holder_walks_the_seed_guide_in_chromium() {
     let case = file(&b, dir.path(), &p.open_card, false).await;
     assert_eq!(b.text("#fee").await, "NT$3,500");
     // the draft in sessionStorage is cleared once filed
-    let left = b
-        .client()
-        .execute("return window.sessionStorage.getItem('goldcard-extension');", vec![])
-        .await
-        .unwrap();
-    assert!(left.is_null(), "{left:?}");
+    let drafts = "var k = []; for (var i = 0; i < sessionStorage.length; i++) { \
+                  if (sessionStorage.key(i).indexOf('goldcard-extension') === 0) k.push(sessionStorage.key(i)); } return k;";
+    let left = b.client().execute(drafts, vec![]).await.unwrap();
+    assert_eq!(left, serde_json::json!([]), "{left:?}");
     p.mail("holder@goldcard.example", &case).await;
     // 16: 進度查詢 → 案件撤銷, before payment
     b.click("nav a[href=\"/apply/withdraw\"]").await;
@@ -213,6 +253,18 @@ async fn a_holder_walks_the_seed_guide_in_chromium() {
     assert!(progress.contains("已撤案"), "{progress}");
     assert_accessible(&b).await;
     b.screenshot("16 withdrawn").await;
+    // signing out clears every draft of the tab (another account may sign in next)
+    b.client()
+        .execute(
+            "sessionStorage.setItem('goldcard-extension:0:F800001196', '{}');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.click("form[action=\"/sign-out\"] button[type=submit]").await;
+    b.wait_for("#as-self").await;
+    let left = b.client().execute(drafts, vec![]).await.unwrap();
+    assert_eq!(left, serde_json::json!([]), "sign-out leaves a draft: {left:?}");
     b.close().await;
 }
 
@@ -230,7 +282,7 @@ async fn an_employer_files_for_an_employee_and_pays_in_chromium() {
     assert_accessible(&b).await;
     b.screenshot("15 payment").await;
     b.click("form.card button.primary").await;
-    b.wait_for("input[name=amount_twd]").await;
+    b.wait_for("#amount").await;
     assert_accessible(&b).await;
     b.screenshot("15 gateway").await;
     b.click("form.card button.primary").await;

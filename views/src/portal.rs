@@ -390,6 +390,17 @@ pub struct FilingForm {
     pub hk_macau: bool,
     /// The fee the choice on screen would cost.
     pub fee_twd: Option<i32>,
+    /// The card's email, masked (shown as a hint; the form does not fill it in).
+    pub email_on_file: String,
+    /// The sessionStorage key of this form's draft ([`draft_key`]).
+    pub draft_key: String,
+}
+
+/// The sessionStorage key of a filing form's draft: one per account and card, so that a
+/// draft never fills another card's or another account's form (sign-out clears them all,
+/// see portal.js).
+pub fn draft_key(account_id: i64, ui_number: &str) -> String {
+    format!("goldcard-extension:{account_id}:{ui_number}")
 }
 
 /// The five tabs, in order: `(id, zh-TW, en)`.
@@ -446,7 +457,7 @@ pub fn filing_page(chrome: &Chrome, f: &FilingForm) -> Markup {
             nav.tabs.filing-tabs aria-label=(t("申請頁籤", "Form tabs")) {
                 ul { @for (id, zh, en) in FILING_TABS { li { a href=(format!("#{id}")) data-tab=(id) { (lang.pick(zh, en)) } } } }
             }
-            form #filing method="post" action="/apply/extension" enctype="multipart/form-data" data-draft="goldcard-extension" {
+            form #filing method="post" action="/apply/extension" enctype="multipart/form-data" data-draft=(f.draft_key) {
                 (csrf_field(chrome))
                 @for k in ["ui_number", "birth_date", "passport.update"] {
                     input type="hidden" name=(k) value=(v(k));
@@ -464,6 +475,7 @@ pub fn filing_page(chrome: &Chrome, f: &FilingForm) -> Markup {
                         (text_input("text", "basic.education", t("最高學歷", "Highest education"), v("basic.education"), true, e, false, None))
                         (choice_select("basic.marital_status", t("婚姻狀況", "Marital status"), &marital, v("basic.marital_status"), true, e))
                         (text_input("email", "basic.email", t("電子郵件", "Email"), v("basic.email"), true, e, false, None))
+                        p.hint #email-on-file { (t("卡片登記的電子郵件：", "Email on the card: ")) (f.email_on_file) }
                         (text_input("text", "basic.birth_country", t("出生地點(國家)", "Country of birth"), v("basic.birth_country"), true, e, false, None))
                         (text_input("text", "basic.birth_city", t("出生地點(市/州)", "City of birth"), v("basic.birth_city"), true, e, false, None))
                         (text_input("text", "basic.home_address", t("申請人母國地址", "Home-country address"), v("basic.home_address"), true, e, false, None))
@@ -626,7 +638,7 @@ fn steps(lang: Lang, back: Option<&str>, next: Option<&str>) -> Markup {
 }
 
 /// Step 15: the case number, the fee and the way to payment.
-pub fn filed_page(chrome: &Chrome, case_number: &str, fee_twd: i32) -> Markup {
+pub fn filed_page(chrome: &Chrome, case_number: &str, fee_twd: i32, draft_key: &str) -> Markup {
     let t = |zh, en| chrome.t(zh, en);
     layout(
         chrome,
@@ -634,7 +646,7 @@ pub fn filed_page(chrome: &Chrome, case_number: &str, fee_twd: i32) -> Markup {
         html! {
             h1 { (t("延期申請已送件", "Your extension is filed")) }
             dl.facts {
-                dt { (t("申請案號", "Case number")) } dd #case-number data-clear-draft="goldcard-extension" { (case_number) }
+                dt { (t("申請案號", "Case number")) } dd #case-number data-clear-draft=(draft_key) { (case_number) }
                 dt { (t("應繳規費", "Fee to pay")) } dd #fee { (money(fee_twd)) }
             }
             p { (t("確認信已寄到您的電子郵件。請至線上繳費區進行繳費；繳費後無論核准與否均不退費。",
@@ -804,11 +816,10 @@ pub fn simulated_gateway_page(chrome: &Chrome, case_number: &str, amount_twd: i3
             p.hint { (t("正式環境會在此轉到銀行或金流業者的付款頁。", "In production this is the bank's or payment provider's page.")) }
             dl.facts {
                 dt { (t("申請案號", "Case number")) } dd { (case_number) }
-                dt { (t("金額", "Amount")) } dd { (money(amount_twd)) }
+                dt { (t("金額", "Amount")) } dd #amount data-amount=(amount_twd) { (money(amount_twd)) }
             }
             form.card method="post" action=(format!("/apply/gateway/simulated/{case_number}")) {
                 (csrf_field(chrome))
-                input type="hidden" name="amount_twd" value=(amount_twd);
                 button.primary type="submit" { (t("確認付款", "Pay")) }
             }
         },

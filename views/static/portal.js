@@ -19,9 +19,25 @@
   // ---- a filed case: its draft is done with
   var done = document.querySelector("[data-clear-draft]");
   if (done) { try { window.sessionStorage.removeItem(done.dataset.clearDraft); } catch (e) { /* no storage */ } }
+  // ---- signing out: no draft outlives the account's session in this tab (drafts are
+  // keyed "goldcard-extension:<account>:<UI number>")
+  document.querySelectorAll('form[action="/sign-out"]').forEach(function (f) {
+    f.addEventListener("submit", function () {
+      try {
+        var s = window.sessionStorage;
+        for (var i = s.length - 1; i >= 0; i--) {
+          var k = s.key(i);
+          if (k && k.indexOf("goldcard-extension") === 0) { s.removeItem(k); }
+        }
+      } catch (e) { /* no storage */ }
+    });
+  });
   // ---- the filing form
   var form = document.getElementById("filing");
   if (!form) return;
+  // The browser's own check would stop at a required field of a hidden tab without
+  // showing it: the server checks everything and shows every error next to its field.
+  form.noValidate = true;
   var key = form.dataset.draft;
   var panels = Array.prototype.slice.call(form.querySelectorAll("section.tab-panel"));
   var links = Array.prototype.slice.call(document.querySelectorAll(".filing-tabs a[data-tab]"));
@@ -48,12 +64,28 @@
   var field = document.getElementById("f-field.field");
   var warn = form.querySelector("[data-previous-field]");
   if (field && warn) {
+    var prevField = warn.dataset.previousField;
+    var prevCriterion = warn.dataset.previousCriterion;
     field.addEventListener("change", function () {
-      var prev = warn.dataset.previousField;
-      if (prev && field.value !== prev &&
-          !window.confirm(warn.textContent.trim())) { field.value = prev; return; }
+      if (prevField && field.value !== prevField &&
+          !window.confirm(warn.textContent.trim())) { field.value = prevField; return; }
       var b = form.querySelector('button[name="action"][value="refresh"]');
       if (b) { b.click(); }
+    });
+    // changing the criterion drops the carried-over documents too (domain.md): warn once,
+    // when leaving the previous application's choice
+    var criteria = Array.prototype.slice.call(form.querySelectorAll('input[name="field.criterion"]'));
+    var current = form.querySelector('input[name="field.criterion"]:checked');
+    var last = current ? current.value : "";
+    criteria.forEach(function (r) {
+      r.addEventListener("change", function () {
+        var leaving = field.value === prevField && last === prevCriterion && r.value !== prevCriterion;
+        if (prevCriterion && leaving && !window.confirm(warn.textContent.trim())) {
+          criteria.forEach(function (o) { o.checked = o.value === last; });
+          return;
+        }
+        last = r.value;
+      });
     });
   }
   // ---- the draft

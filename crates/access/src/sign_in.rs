@@ -333,6 +333,22 @@ pub async fn session_account<C: ConnectionTrait>(
     Ok(Some((account, ends)))
 }
 
+/// The id of the live session a page token opens, if any: what a consent given in that
+/// sign-in session is recorded against.
+pub async fn session_id<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, SignInError> {
+    use sessions::Column as S;
+    Ok(sessions::Entity::find()
+        .filter(S::TokenHash.eq(digest(token)))
+        .one(db)
+        .await?
+        .filter(|s| s.revoked_at.is_none() && ends_at(s) > now)
+        .map(|s| s.id))
+}
+
 /// Ends a session; returns whether it was live.
 pub async fn end<C: ConnectionTrait>(db: &C, token: &str, now: DateTime<Utc>) -> Result<bool, SignInError> {
     use sessions::Column as S;

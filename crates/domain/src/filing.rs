@@ -275,7 +275,10 @@ pub struct ExtensionFiling {
     pub residence: ResidenceData,
     /// Tab 領域專長.
     pub field: FieldChoice,
-    /// Whether the holder is a Hong Kong or Macau resident (nationality `HK` or `MO`).
+    /// Whether the holder is a Hong Kong or Macau resident: the card's status, never the
+    /// nationality typed into the form. `false` out of [`ExtensionFiling::parse`]; set by
+    /// [`ExtensionFiling::for_card`], which filing must call before the fee or the required
+    /// documents are asked for.
     pub hk_macau: bool,
     /// Whether the holder has worked for a mainland-Chinese company or government body.
     pub worked_in_mainland: bool,
@@ -409,6 +412,30 @@ pub fn required_documents(catalog: &Catalog, choice: Option<&FieldChoice>, mainl
     types.into_iter().collect()
 }
 
+/// The most documents one filing can need on `catalog`: the largest required set of any
+/// field and criterion (every criterion's for architecture), with `passport_copy`, `photo`
+/// and the mainland statement. Upload limits are sized from it.
+pub fn most_required_documents(catalog: &Catalog) -> usize {
+    catalog
+        .fields
+        .iter()
+        .flat_map(|f| {
+            let items: Vec<String> = if f.all_criteria_required {
+                vec![ALL_CRITERIA.to_owned()]
+            } else {
+                f.criteria.iter().map(|c| c.item.clone()).collect()
+            };
+            items.into_iter().map(move |criterion| FieldChoice {
+                field: f.code,
+                criterion,
+                subfield: None,
+            })
+        })
+        .map(|choice| required_documents(catalog, Some(&choice), true).len())
+        .max()
+        .unwrap_or(ALWAYS_REQUIRED_DOCUMENTS.len() + 1)
+}
+
 impl ExtensionFiling {
     /// Validates a submitted body on `today` (a Taipei date) against the fields catalog.
     ///
@@ -436,16 +463,8 @@ impl ExtensionFiling {
         let residence = check.residence(raw.residence.unwrap_or_default());
         let field = check.field_choice(raw.field.unwrap_or_default(), catalog);
 
-        // From the nationality alone, so that the rule holds even when another basic field failed.
-        let hk_macau = check.nationality_is_hk_macau;
+        // Hong Kong/Macau status (fee, expedite, mainland statement) is the card's: see `for_card`.
         let expedite = raw.expedite.unwrap_or(false);
-        if hk_macau && expedite {
-            check.push(
-                "expedite",
-                "not_allowed",
-                "Hong Kong and Macau cases cannot be expedited",
-            );
-        }
         let worked_in_mainland = raw.hk_macau.and_then(|h| h.worked_in_mainland).unwrap_or(false);
         let documents = check.documents(raw.documents.unwrap_or_default());
 
@@ -465,11 +484,27 @@ impl ExtensionFiling {
             passport,
             residence,
             field,
-            hk_macau,
+            hk_macau: false,
             worked_in_mainland,
             expedite,
             documents,
         })
+    }
+
+    /// The filing for a card whose holder is (`hk_macau`) or is not a Hong Kong or Macau
+    /// resident, as the card records it: a typed nationality of `HK` or `MO` changes
+    /// nothing. Refuses expedited handling for a Hong Kong/Macau resident (`expedite`,
+    /// `not_allowed`).
+    pub fn for_card(mut self, hk_macau: bool) -> Result<ExtensionFiling, Vec<FieldError>> {
+        if hk_macau && self.expedite {
+            return Err(vec![FieldError::new(
+                "expedite",
+                "not_allowed",
+                "Hong Kong and Macau cases cannot be expedited",
+            )]);
+        }
+        self.hk_macau = hk_macau;
+        Ok(self)
     }
 
     /// The document types this filing needs: the chosen criterion's (every criterion's for
@@ -493,8 +528,6 @@ impl ExtensionFiling {
 #[derive(Default)]
 struct Check {
     errors: Vec<FieldError>,
-    /// Whether the nationality parsed as `HK` or `MO`.
-    nationality_is_hk_macau: bool,
 }
 
 /// Why a present, non-blank text is refused, if it is.
@@ -673,10 +706,7 @@ impl Check {
 
     fn nationality(&mut self, value: Option<&str>) -> Option<Nationality> {
         match Nationality::parse(value.unwrap_or_default()) {
-            Ok(n) => {
-                self.nationality_is_hk_macau = n.is_hk_macau();
-                Some(n)
-            }
+            Ok(n) => Some(n),
             Err(NationalityError::Empty) => {
                 self.required("basic.nationality");
                 None

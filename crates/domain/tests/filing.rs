@@ -656,35 +656,29 @@ fn architecture_needs_no_criterion() {
 }
 
 #[test]
-fn hong_kong_and_macau_cases_cannot_be_expedited() {
+fn hong_kong_and_macau_status_is_the_card_s_not_the_typed_nationality() {
+    // a typed HK or MO changes nothing: the card decides
     for code in ["HK", "MO", "hk"] {
-        let got = parse_edited(|b| {
+        let typed = valid(|b| {
             set(b, "/basic/nationality", json!(code));
             set(b, "/expedite", json!(true));
-        })
-        .unwrap_err();
-        assert_eq!(got.len(), 1);
-        assert_eq!(
-            (got[0].field.as_str(), got[0].code.as_str()),
-            ("expedite", "not_allowed")
-        );
-        assert!(got[0].message.contains("Hong Kong"));
-        let filing = valid(|b| set(b, "/basic/nationality", json!(code)));
-        assert!(filing.hk_macau);
-        assert!(!filing.expedite);
+        });
+        assert!(!typed.hk_macau, "{code}");
+        let on_other_card = typed.for_card(false).unwrap();
+        assert!(!on_other_card.hk_macau);
+        assert!(on_other_card.expedite, "a non-HK/Macau card may be expedited");
     }
-    // The rule holds even when another basic field is wrong.
+    // a Hong Kong/Macau card cannot be expedited, whatever nationality was typed
+    let got = valid(|b| set(b, "/expedite", json!(true))).for_card(true).unwrap_err();
+    assert_eq!(got.len(), 1);
     assert_eq!(
-        errors(|b| {
-            set(b, "/basic/nationality", json!("HK"));
-            remove(b, "/basic/email");
-            set(b, "/expedite", json!(true));
-        }),
-        [pair("basic.email", "required"), pair("expedite", "not_allowed")]
+        (got[0].field.as_str(), got[0].code.as_str()),
+        ("expedite", "not_allowed")
     );
-    let us = valid(|b| set(b, "/expedite", json!(true)));
-    assert!(us.expedite);
-    assert!(!us.hk_macau);
+    assert!(got[0].message.contains("Hong Kong"));
+    let hk = valid(|_| {}).for_card(true).unwrap();
+    assert!(hk.hk_macau);
+    assert!(!hk.expedite);
 }
 
 #[test]
@@ -741,7 +735,6 @@ fn every_error_is_reported_at_once() {
         set(b, "/residence/mobile", json!("12345"));
         remove(b, "/residence/contact/relation");
         set(b, "/field/criterion", json!("99"));
-        set(b, "/expedite", json!(true));
         set(b, "/documents", json!(["a", "a"]));
     });
     assert_eq!(
@@ -759,7 +752,6 @@ fn every_error_is_reported_at_once() {
             pair("residence.mobile", "invalid"),
             pair("residence.contact.relation", "required"),
             pair("field.criterion", "unknown_criterion"),
-            pair("expedite", "not_allowed"),
             pair("documents[1]", "duplicate"),
         ]
     );
@@ -887,22 +879,27 @@ fn required_documents_of_architecture_are_the_union() {
 #[test]
 fn mainland_work_statement_only_for_hong_kong_and_macau() {
     let catalog = catalog();
-    let hk = valid(|b| {
-        set(b, "/basic/nationality", json!("HK"));
-        set(b, "/hk_macau/worked_in_mainland", json!(true));
-    });
+    let hk = valid(|b| set(b, "/hk_macau/worked_in_mainland", json!(true)))
+        .for_card(true)
+        .unwrap();
     assert!(hk.worked_in_mainland);
     assert!(
         hk.required_document_types(&catalog)
             .contains(&"mainland_work_statement".to_owned())
     );
-    let hk_no = valid(|b| set(b, "/basic/nationality", json!("MO")));
+    let hk_no = valid(|_| {}).for_card(true).unwrap();
     assert!(
         !hk_no
             .required_document_types(&catalog)
             .contains(&"mainland_work_statement".to_owned())
     );
-    let us = valid(|b| set(b, "/hk_macau/worked_in_mainland", json!(true)));
+    // a typed nationality of HK does not make the statement required on another card
+    let us = valid(|b| {
+        set(b, "/basic/nationality", json!("HK"));
+        set(b, "/hk_macau/worked_in_mainland", json!(true));
+    })
+    .for_card(false)
+    .unwrap();
     assert!(
         !us.required_document_types(&catalog)
             .contains(&"mainland_work_statement".to_owned())
@@ -917,11 +914,17 @@ fn fees_follow_the_table() {
             valid(|b| set(b, "/residence/validity_years", json!(years))).fee(&fees),
             Twd(fee)
         );
-        let hk = valid(|b| {
+        let typed = valid(|b| {
             set(b, "/residence/validity_years", json!(years));
             set(b, "/basic/nationality", json!("HK"));
         });
-        assert_eq!(hk.fee(&fees), Twd(800));
+        assert_eq!(
+            typed.for_card(false).unwrap().fee(&fees),
+            Twd(fee),
+            "typing HK pays the full fee"
+        );
+        let hk = valid(|b| set(b, "/residence/validity_years", json!(years)));
+        assert_eq!(hk.for_card(true).unwrap().fee(&fees), Twd(800));
     }
 }
 
@@ -1026,4 +1029,10 @@ proptest! {
         set(&mut body, REQUIRED_TEXT[index], json!(text));
         let _ = parse_value(body);
     }
+}
+
+#[test]
+fn the_largest_set_of_documents_is_architecture_s_with_the_mainland_statement() {
+    // architecture's four criteria's documents, passport copy, photo, mainland statement
+    assert_eq!(goldcard_domain::filing::most_required_documents(&catalog()), 7);
 }

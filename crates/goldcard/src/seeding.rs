@@ -358,6 +358,7 @@ pub fn new_case_for(
             "field": {"field": card.field, "criterion": card.criterion, "subfield": card.subfield},
         }),
         documents: vec![],
+        consent_id: None,
     })
 }
 

@@ -123,6 +123,7 @@ async fn setup(url: &str, cases_n: usize) -> Bench {
             fee_twd: 1500,
             form: json!({}),
             documents: vec![],
+            consent_id: None,
         };
         let filed = events::file(
             store.db(),

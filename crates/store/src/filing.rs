@@ -43,6 +43,9 @@ pub enum FilingError {
     /// Document problems.
     #[error("the documents are not complete")]
     Documents(Vec<FieldError>),
+    /// A choice the card does not allow (expedited review of a Hong Kong/Macau card).
+    #[error("the filing does not fit the card")]
+    Invalid(Vec<FieldError>),
     /// The engine or the store refused.
     #[error(transparent)]
     Fire(#[from] FireError),
@@ -121,15 +124,28 @@ pub async fn carried_over_for(
         .collect())
 }
 
-/// Files a validated extension for `actor`.
+/// A filed extension: the transition applied, and the fee the case owes.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    /// The create event as applied.
+    pub applied: Applied,
+    /// The fee computed from the card (NT$).
+    pub fee_twd: i32,
+}
+
+/// Files a validated extension for `actor`, under the consent row `consent_id` (linked
+/// from the case). The card decides Hong Kong/Macau status (fee, expedite, the mainland
+/// statement), whatever nationality the form gives.
 pub async fn file_extension(
     db: &DatabaseConnection,
     rules: Rules<'_>,
     actor: Actor,
     filing: &ExtensionFiling,
+    consent_id: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Applied, FilingError> {
+) -> Result<Filed, FilingError> {
     let card = card_for(db, filing).await?;
+    let filing = &filing.clone().for_card(card.hk_macau).map_err(FilingError::Invalid)?;
     let window = FilingWindow::for_expiry(card.expires_on);
     match window.status_on(taipei_date(now)) {
         WindowStatus::Open => {}
@@ -204,6 +220,7 @@ pub async fn file_extension(
     }
 
     let fee = filing.fee(&rules.catalogs.fees);
+    let fee_twd = i32::try_from(fee.0).map_err(|_| StoreError::Invalid("fee out of range".into()))?;
     let passport_number = if filing.passport.update {
         Some(filing.passport.number.as_str().to_string())
     } else {
@@ -229,9 +246,11 @@ pub async fn file_extension(
         hk_macau: filing.hk_macau,
         expedite: filing.expedite,
         validity_years: i32::from(filing.residence.validity_years.get()),
-        fee_twd: i32::try_from(fee.0).map_err(|_| StoreError::Invalid("fee out of range".into()))?,
+        fee_twd,
         form,
         documents: attached.into_iter().chain(carried).collect(),
+        consent_id,
     };
-    Ok(events::file(db, rules, actor, &new, now).await?)
+    let applied = events::file(db, rules, actor, &new, now).await?;
+    Ok(Filed { applied, fee_twd })
 }

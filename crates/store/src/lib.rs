@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blobs;
 pub mod bulk;
+pub mod card_lookups;
 pub mod cards;
 pub mod cases;
 pub mod catalogs;

@@ -66,6 +66,8 @@ pub struct NewCase {
     pub form: Value,
     /// Documents attached.
     pub documents: Vec<NewCaseDocument>,
+    /// The consent (`consents.id`) the case was filed under, if recorded.
+    pub consent_id: Option<i64>,
 }
 
 /// What the transition applies to.
@@ -524,6 +526,7 @@ pub(crate) fn new_case_row(
         audit_head: Set(audit_head.to_string()),
         filed_at: Set(now),
         updated_at: Set(now),
+        consent_id: Set(new.consent_id),
     }
 }
 

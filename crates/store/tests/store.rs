@@ -61,6 +61,7 @@ fn new_case(card: &card::Model, filer: &account::Model, fee: i32) -> NewCase {
         fee_twd: fee,
         form: json!({"passport": {"update": true, "number": "Q7654321", "expiry_date": "2035-05-05"}}),
         documents: vec![],
+        consent_id: None,
     }
 }
 

@@ -173,6 +173,7 @@ impl TestDb {
             fee_twd: 3500,
             form: json!({}),
             documents: vec![],
+            consent_id: None,
         };
         let who = Actor {
             account_id: filer.id,

@@ -50,6 +50,7 @@ pub struct Model {
     pub audit_head: String,
     pub filed_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub consent_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

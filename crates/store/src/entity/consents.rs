@@ -9,6 +9,7 @@ pub struct Model {
     pub text_version: String,
     pub filer: String,
     pub accepted_at: DateTimeUtc,
+    pub session_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit_log;
+pub mod card_lookup_failures;
 pub mod cards;
 pub mod casbin_rules;
 pub mod case_documents;

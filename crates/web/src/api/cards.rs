@@ -48,10 +48,45 @@ pub struct LookupView {
     pub window: WindowView,
 }
 
+/// The refusal of a lookup by an account over the limit of failed lookups, in both
+/// languages (the API has no page language).
+pub const TOO_MANY_LOOKUPS: (&str, &str) = (
+    "查詢失敗次數過多（15 分鐘內 10 次），請 15 分鐘後再試。",
+    "Too many failed card lookups (10 in 15 minutes); try again in 15 minutes.",
+);
+
+/// Refuses (429 `too_many_lookups`) a card lookup by an account that failed
+/// [`goldcard_store::card_lookups::FAILURES_ALLOWED`] lookups in the last 15 minutes.
+pub async fn lookup_allowed(state: &AppState, caller: &Caller) -> ApiResult<()> {
+    if goldcard_store::card_lookups::allowed(state.store.db(), caller.account_id, state.clock.now()).await? {
+        Ok(())
+    } else {
+        tracing::warn!(account = caller.account_id, "card lookup refused: too many failures");
+        Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_lookups",
+            format!("{} {}", TOO_MANY_LOOKUPS.0, TOO_MANY_LOOKUPS.1),
+        ))
+    }
+}
+
+/// Counts a lookup of a card that does not exist (or not with that birth date).
+pub async fn lookup_failed(state: &AppState, caller: &Caller) -> ApiResult<()> {
+    Ok(goldcard_store::card_lookups::record_failure(state.store.db(), caller.account_id, state.clock.now()).await?)
+}
+
 /// Finds a card by UI number and birth date and tells whether an extension may be filed.
+///
+/// Failed lookups are rate-limited per account.
 #[utoipa::path(get, path = "/api/v1/cards/lookup", params(LookupQuery), tag = "cards",
-    responses((status = 200, body = LookupView), (status = 404, description = "card_not_found"), (status = 422, description = "invalid_ui_number")))]
-pub async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -> ApiResult<Json<LookupView>> {
+    responses((status = 200, body = LookupView), (status = 404, description = "card_not_found"), (status = 422, description = "invalid_ui_number"),
+        (status = 429, description = "too_many_lookups")))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<Json<LookupView>> {
+    lookup_allowed(&state, &caller).await?;
     let ui = UiNumber::parse(q.ui_number.as_deref().unwrap_or("")).map_err(|e| {
         ApiError::invalid(
             "invalid_ui_number",
@@ -70,13 +105,13 @@ pub async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQ
                 "birth_date must be a date YYYY-MM-DD",
             )])
         })?;
-    let card = cards::Entity::find()
-        .filter(cards::Column::UiNumber.eq(ui.as_str()))
-        .one(state.store.db())
-        .await
-        .map_err(goldcard_store::StoreError::from)?
-        .filter(|c| c.birth_date == birth)
-        .ok_or_else(|| ApiError::not_found("card_not_found", "no card with that UI number and birth date"))?;
+    let Some(card) = goldcard_store::cards::for_holder(state.store.db(), &ui, birth).await? else {
+        lookup_failed(&state, &caller).await?;
+        return Err(ApiError::not_found(
+            "card_not_found",
+            "no card with that UI number and birth date",
+        ));
+    };
     let window = FilingWindow::for_expiry(card.expires_on);
     Ok(Json(LookupView {
         ui_number: card.ui_number,

@@ -114,9 +114,31 @@ pub fn mask(id: &str) -> String {
         .collect()
 }
 
+/// An email address with its local part masked but its first character
+/// (`h*****@goldcard.example`): enough for the holder to recognise, not to write to.
+pub fn mask_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!(
+                "{first}{}@{domain}",
+                "*".repeat(local.chars().count().saturating_sub(1).max(3))
+            )
+        }
+        None => mask(email),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masking_an_email_keeps_its_first_character_and_domain() {
+        assert_eq!(mask_email("holder@goldcard.example"), "h*****@goldcard.example");
+        assert_eq!(mask_email("a@b.tw"), "a***@b.tw");
+        assert_eq!(mask_email("nobody"), "**body");
+    }
 
     #[test]
     fn masking_keeps_the_last_four() {

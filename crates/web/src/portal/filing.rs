@@ -65,17 +65,29 @@ fn consent_view(p: &Portal, c: &ConsentText) -> ConsentView {
     }
 }
 
-/// How long a consent holds: one applicant session (a new sign-in asks again).
-const CONSENT_HOLDS: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+/// The id of the caller's sign-in session (none for a bearer token, which has no portal
+/// session to consent in).
+async fn session_id(p: &Portal) -> Result<Option<i64>, ApiError> {
+    goldcard_access::sign_in::session_id(p.state.store.db(), &p.caller.token, p.state.clock.now())
+        .await
+        .map_err(|e| match e {
+            goldcard_access::sign_in::SignInError::Store(e) => ApiError::from(e),
+            other => ApiError::internal("reading the session", other),
+        })
+}
 
-/// Whether the applicant consented to the text in force during this session.
-async fn consented(p: &Portal) -> Result<bool, ApiError> {
+/// The consent (its row id) the applicant gave to the text in force in this sign-in
+/// session, if any: a consent holds for the session it was given in, so a new sign-in
+/// asks again.
+async fn consented(p: &Portal) -> Result<Option<i64>, ApiError> {
     let c = consent_text()?;
-    let since = p.state.clock.now() - CONSENT_HOLDS;
+    let Some(session) = session_id(p).await? else {
+        return Ok(None);
+    };
     Ok(
-        goldcard_store::consents::given_since(p.state.store.db(), p.caller.account_id, &c.version, since)
+        goldcard_store::consents::given_in_session(p.state.store.db(), p.caller.account_id, session, &c.version)
             .await?
-            .is_some(),
+            .map(|row| row.id),
     )
 }
 
@@ -102,7 +114,20 @@ pub async fn consent(p: Portal, form: PageForm) -> Response {
             .into_response();
     }
     let now = p.state.clock.now();
-    match goldcard_store::consents::record(p.state.store.db(), p.caller.account_id, &p.filer, &c.version, now).await {
+    let session = match session_id(&p).await {
+        Ok(s) => s,
+        Err(e) => return p.fail(e),
+    };
+    match goldcard_store::consents::record(
+        p.state.store.db(),
+        p.caller.account_id,
+        session,
+        &p.filer,
+        &c.version,
+        now,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/apply/lookup").into_response(),
         Err(e) => p.fail(e.into()),
     }
@@ -111,8 +136,8 @@ pub async fn consent(p: Portal, form: PageForm) -> Response {
 /// `GET /apply/lookup`: step 9 (after the consent).
 pub async fn lookup_page(p: Portal) -> Response {
     match consented(&p).await {
-        Ok(true) => pages::lookup_page(&p.chrome, &BTreeMap::new(), &[], None).into_response(),
-        Ok(false) => Redirect::to("/apply/consent").into_response(),
+        Ok(Some(_)) => pages::lookup_page(&p.chrome, &BTreeMap::new(), &[], None).into_response(),
+        Ok(None) => Redirect::to("/apply/consent").into_response(),
         Err(e) => p.fail(e),
     }
 }
@@ -134,8 +159,21 @@ fn fm(field: &str, message: impl Into<String>) -> FieldMessage {
     }
 }
 
-/// The card the holder identified, if an extension may be filed for it today.
+/// The card the holder identified, if an extension may be filed for it today. Every way
+/// to name a card (the lookup, the form's address, the form itself) comes here, so the
+/// limit on failed lookups holds for all of them.
 async fn fileable_card(p: &Portal, ui: &str, birth: &str) -> Result<cards::Model, Blocked> {
+    match crate::api::cards::lookup_allowed(&p.state, &p.caller).await {
+        Ok(()) => {}
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            let (zh, en) = crate::api::cards::TOO_MANY_LOOKUPS;
+            return Err(Blocked::Fields(
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![fm("ui_number", p.t(zh, en))],
+            ));
+        }
+        Err(e) => return Err(Blocked::Failed(e)),
+    }
     let mut errors = Vec::new();
     let ui = match UiNumber::parse(ui) {
         Ok(u) => Some(u),
@@ -172,6 +210,9 @@ async fn fileable_card(p: &Portal, ui: &str, birth: &str) -> Result<cards::Model
     let card = match goldcard_store::cards::for_holder(p.state.store.db(), &ui, birth).await {
         Ok(Some(c)) => c,
         Ok(None) => {
+            if let Err(e) = crate::api::cards::lookup_failed(&p.state, &p.caller).await {
+                return Err(Blocked::Failed(e));
+            }
             return Err(Blocked::Fields(
                 StatusCode::NOT_FOUND,
                 vec![fm(
@@ -228,8 +269,8 @@ fn blocked_page(p: &Portal, values: &BTreeMap<String, String>, b: Blocked) -> Re
 /// window state but `open`, what the holder can do; when open, on to the form.
 pub async fn lookup(p: Portal, form: PageForm) -> Response {
     match consented(&p).await {
-        Ok(true) => {}
-        Ok(false) => return Redirect::to("/apply/consent").into_response(),
+        Ok(Some(_)) => {}
+        Ok(None) => return Redirect::to("/apply/consent").into_response(),
         Err(e) => return p.fail(e),
     }
     let values: BTreeMap<String, String> = ["ui_number", "birth_date", "update_passport"]
@@ -265,7 +306,10 @@ pub struct StartQuery {
     update_passport: Option<String>,
 }
 
-/// The form's starting values: the card's data (passport data only as carried over).
+/// The form's starting values: the card's data (passport data only as carried over). The
+/// passport number is shown masked (last 4 characters) and the email is not filled in:
+/// whoever knows a UI number and a birth date must not learn them (the form shows the
+/// email on file masked, see [`form_view`]).
 fn prefill(card: &cards::Model, update_passport: bool) -> BTreeMap<String, String> {
     let mut v = BTreeMap::new();
     let mut put = |k: &str, x: Option<String>| {
@@ -281,15 +325,27 @@ fn prefill(card: &cards::Model, update_passport: bool) -> BTreeMap<String, Strin
     put("basic.chinese_name", card.chinese_name.clone());
     put("basic.gender", card.gender.clone());
     put("basic.nationality", Some(card.nationality.clone()));
-    put("basic.email", Some(card.email.clone()));
     put("field.field", Some(card.field.clone()));
     put("field.criterion", card.criterion.clone());
     put("field.subfield", card.subfield.clone());
     if !update_passport {
-        put("passport.number", card.passport_number.clone());
+        put("passport.number", card.passport_number.as_deref().map(crate::api::mask));
         put("passport.expiry_date", card.passport_expires_on.map(|d| d.to_string()));
     }
     v
+}
+
+/// The card's passport data as carried over (no "update passport data" tick): what is
+/// filed, whatever the read-only inputs sent back (they show the number masked).
+fn carried_passport(card: &cards::Model) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(n) = &card.passport_number {
+        out.push(("passport.number", n.clone()));
+    }
+    if let Some(d) = card.passport_expires_on {
+        out.push(("passport.expiry_date", d.to_string()));
+    }
+    out
 }
 
 /// The card's passport fields that are carried over (read-only) without the update tick.
@@ -307,8 +363,8 @@ fn passport_known(card: &cards::Model) -> Vec<String> {
 /// `GET /apply/extension`: the five tabs, pre-filled from the card.
 pub async fn start(p: Portal, Query(q): Query<StartQuery>) -> Response {
     match consented(&p).await {
-        Ok(true) => {}
-        Ok(false) => return Redirect::to("/apply/consent").into_response(),
+        Ok(Some(_)) => {}
+        Ok(None) => return Redirect::to("/apply/consent").into_response(),
         Err(e) => return p.fail(e),
     }
     let ui = q.ui_number.unwrap_or_default();
@@ -359,7 +415,8 @@ async fn form_view(
         })
         .collect();
     let v = |k: &str| values.get(k).map_or("", |s| s.trim());
-    let hk_macau = card.hk_macau || matches!(v("basic.nationality").to_ascii_uppercase().as_str(), "HK" | "MO");
+    // the card decides, never the nationality typed
+    let hk_macau = card.hk_macau;
     let choice = FieldCode::parse(v("field.field")).ok().map(|field| FieldChoice {
         field,
         criterion: if catalog.field(field).is_some_and(|f| f.all_criteria_required) {
@@ -414,6 +471,8 @@ async fn form_view(
         documents,
         hk_macau,
         fee_twd,
+        email_on_file: crate::api::mask_email(&card.email),
+        draft_key: pages::draft_key(p.caller.account_id, &card.ui_number),
     })
 }
 
@@ -508,11 +567,11 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
         Ok(u) => u,
         Err(r) => return r,
     };
-    match consented(&p).await {
-        Ok(true) => {}
-        Ok(false) => return Redirect::to("/apply/consent").into_response(),
+    let consent_id = match consented(&p).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Redirect::to("/apply/consent").into_response(),
         Err(e) => return p.fail(e),
-    }
+    };
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in &up.pairs {
         if k == "csrf" || k == "action" || k == "birth_date_shown" {
@@ -536,8 +595,9 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
         Ok(c) => c,
         Err(b) => return blocked_page(&p, &values, b),
     };
-    // carried-over passport data is the card's, whatever the read-only inputs sent back
-    if values.get("passport.update").is_none_or(|u| u != "true") {
+    // carried-over passport data is the card's: shown masked, filed as on the card
+    let carried = values.get("passport.update").is_none_or(|u| u != "true");
+    if carried {
         for (k, x) in prefill(&card, false) {
             if k == "passport.number" || k == "passport.expiry_date" {
                 values.insert(k, x);
@@ -563,7 +623,13 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
         .iter()
         .filter_map(|d| d.uploaded.as_ref().map(|(id, _)| id.clone()))
         .collect();
-    let raw = raw_extension(&p.filer, &values, documents);
+    let mut filed_values = values.clone();
+    if carried {
+        for (k, x) in carried_passport(&card) {
+            filed_values.insert(k.to_string(), x);
+        }
+    }
+    let raw = raw_extension(&p.filer, &filed_values, documents);
     let filing = match ExtensionFiling::parse(raw, p.state.today(), &p.state.catalogs.catalog) {
         Ok(f) => f,
         Err(fields) => {
@@ -575,9 +641,18 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
         }
     };
     let now = p.state.clock.now();
-    match file_extension(p.state.store.db(), p.state.rules(), p.caller.actor(), &filing, now).await {
-        Ok(applied) => Redirect::to(&format!("/apply/cases/{}/filed", applied.case_number)).into_response(),
-        Err(FilingError::Documents(fields)) => {
+    match file_extension(
+        p.state.store.db(),
+        p.state.rules(),
+        p.caller.actor(),
+        &filing,
+        Some(consent_id),
+        now,
+    )
+    .await
+    {
+        Ok(filed) => Redirect::to(&format!("/apply/cases/{}/filed", filed.applied.case_number)).into_response(),
+        Err(FilingError::Documents(fields) | FilingError::Invalid(fields)) => {
             let errors = fields
                 .iter()
                 .map(|f| fm(&form_field(&f.field), f.message.clone()))

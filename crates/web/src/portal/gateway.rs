@@ -91,9 +91,11 @@ pub async fn simulated_page(p: Portal, Path(n): Path<String>) -> Response {
 }
 
 /// `POST /apply/gateway/simulated/{case_number}`: "pays" and posts the signed
-/// notification (case number, amount, a fresh receipt number, the time) to the
-/// notification handler, then returns the applicant to the case.
-pub async fn simulated_pay(p: Portal, Path(n): Path<String>, form: PageForm) -> Response {
+/// notification (case number, the case's fee as recorded at filing, a fresh receipt
+/// number, the time) to the notification handler, then returns the applicant to the case.
+/// Nothing of the form but its CSRF token counts: a bank signs what it charged, never an
+/// amount the browser sends.
+pub async fn simulated_pay(p: Portal, Path(n): Path<String>, _form: PageForm) -> Response {
     if let Some(r) = simulated_only(&p) {
         return r;
     }
@@ -101,7 +103,7 @@ pub async fn simulated_pay(p: Portal, Path(n): Path<String>, form: PageForm) -> 
         Ok(c) => c,
         Err(e) => return p.fail(e),
     };
-    let amount: i64 = form.get("amount_twd").parse().unwrap_or(-1);
+    let amount = i64::from(c.fee_twd);
     let receipt = format!("SIM-{}-{}", c.case_number, hex::encode(rand::random::<[u8; 4]>()));
     let body = json!({
         "case_number": c.case_number,

@@ -24,8 +24,15 @@ use goldcard_views::portal::{self as pages, CaseLine, ListKind, MENU};
 use goldcard_views::{Chrome, Lang, NavItem, Person};
 use serde_json::{Map, Value};
 
-/// The largest filing or supplement form: a handful of documents of 10 MiB each.
-pub const MAX_FORM_UPLOAD: usize = 6 * MAX_DOCUMENT + 256 * 1024;
+/// The most documents one filing form carries: the largest required set of the catalog in
+/// `seeds/` (architecture's criteria with passport copy, photo and the Hong Kong/Macau
+/// mainland statement; `goldcard_domain::filing::most_required_documents`, checked by a
+/// test below).
+pub const MAX_FORM_DOCUMENTS: usize = 7;
+
+/// The largest filing or supplement form: [`MAX_FORM_DOCUMENTS`] documents of 10 MiB each,
+/// and the text fields.
+pub const MAX_FORM_UPLOAD: usize = MAX_FORM_DOCUMENTS * MAX_DOCUMENT + 256 * 1024;
 
 /// A signed-in applicant's page request: who, as which filer, and the page frame (with the
 /// sign-out countdown).
@@ -353,7 +360,13 @@ pub async fn case(p: Portal, Path(n): Path<String>) -> Response {
 /// `GET /apply/cases/{case_number}/filed`: step 15, the case number and the fee.
 pub async fn filed(p: Portal, Path(n): Path<String>) -> Response {
     match own_case(&p, &n).await {
-        Ok(c) => pages::filed_page(&p.chrome, &c.case_number, c.fee_twd).into_response(),
+        Ok(c) => pages::filed_page(
+            &p.chrome,
+            &c.case_number,
+            c.fee_twd,
+            &pages::draft_key(p.caller.account_id, &c.applicant.ui_number),
+        )
+        .into_response(),
         Err(e) => p.fail(e),
     }
 }
@@ -407,16 +420,17 @@ fn document_names(p: &Portal) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-/// `POST /apply/cases/{case_number}/supplement`: stores the uploads and fires
-/// `submit_supplement` with them, in one transaction with the event.
+/// `POST /apply/cases/{case_number}/supplement`: for the account's own case only, stores
+/// the uploads and fires `submit_supplement` with them, in one transaction with the event.
 pub async fn submit_supplement(p: Portal, Path(n): Path<String>, form: Multipart) -> Response {
-    let up = match read_upload(&p, form).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+    // another account's case is "not found" before any of its uploads is stored
     let c = match own_case(&p, &n).await {
         Ok(c) => c,
         Err(e) => return p.fail(e),
+    };
+    let up = match read_upload(&p, form).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
     let mut errors: Vec<FieldMessage> = Vec::new();
     let mut ids = Vec::new();
@@ -490,4 +504,26 @@ pub async fn js() -> Response {
         goldcard_views::PORTAL_JS,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use goldcard_domain::Catalog;
+    use goldcard_domain::filing::most_required_documents;
+
+    #[test]
+    fn the_largest_set_of_documents_fits_in_one_form() {
+        let catalog = Catalog::parse(
+            include_str!("../../../../seeds/fields.toml"),
+            include_str!("../../../../seeds/document_types.toml"),
+        )
+        .expect("the seeds' catalog");
+        let most = most_required_documents(&catalog);
+        assert!(
+            MAX_FORM_DOCUMENTS >= most,
+            "a form may need {most} documents, the limit allows {MAX_FORM_DOCUMENTS}"
+        );
+        assert!(MAX_FORM_UPLOAD >= most * MAX_DOCUMENT);
+    }
 }
