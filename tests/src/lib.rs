@@ -2,6 +2,7 @@
 //! working directory, against SQLite or a fresh database on the test PostgreSQL server.
 #![allow(clippy::unwrap_used)]
 
+pub mod api_app;
 pub mod html_checks;
 pub mod portal_fixture;
 pub mod smtp;
@@ -240,6 +241,17 @@ impl Server {
     /// What it printed so far.
     pub fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills it the hard way (SIGKILL), as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits for a graceful exit.
