@@ -256,6 +256,11 @@ impl Server {
 
     /// Sends SIGTERM and waits for a graceful exit.
     pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.stop()
+    }
+
+    /// Sends SIGTERM and waits for a graceful exit, keeping the value (for its log).
+    pub fn stop(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
