@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     let w = world();
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a real date");
     let env = Env {
-        now: Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).single().expect("a real instant"),
+        now: Utc
+            .with_ymd_and_hms(2026, 11, 25, 2, 0, 0)
+            .single()
+            .expect("a real instant"),
         today: day(2026, 11, 25),
         calendar: &w.calendar,
         catalog: &w.catalog,
@@ -86,10 +89,7 @@ fuzz_target!(|data: &[u8]| {
                     event: &edge.event,
                     expected_version: (shape & 128 == 0).then_some(3),
                     payload,
-                    reassign_target: Some(Actor {
-                        account_id: 8,
-                        role,
-                    }),
+                    reassign_target: Some(Actor { account_id: 8, role }),
                     attachments: &attachments,
                 };
                 let _ = w.workflow.decide(&case, &actor, &request, &env);

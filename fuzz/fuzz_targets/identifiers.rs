@@ -3,7 +3,9 @@
 //! value parsed once parses again to itself.
 #![no_main]
 
-use goldcard_domain::{CaseNumber, Email, FieldCode, Filer, Gender, Nationality, PassportNumber, UiNumber, ValidityYears};
+use goldcard_domain::{
+    CaseNumber, Email, FieldCode, Filer, Gender, Nationality, PassportNumber, UiNumber, ValidityYears,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &str| {

@@ -390,7 +390,12 @@ async fn expired_sessions(db: Db) {
     let mut env = App::env(db).await;
     env.set("GOLDCARD_SMTP_URL", &smtp.url());
     env.set("GOLDCARD_JOBS", "outbox_dispatch=* * * * * *");
-    for (login, role) in [("carol", "applicant"), ("dave", "labor_reviewer")] {
+    // one sign-in per account: the Maildir does not keep the order mails arrived in
+    for (login, role) in [
+        ("carol", "applicant"),
+        ("dave", "labor_reviewer"),
+        ("erin", "labor_reviewer"),
+    ] {
         let out = env.run_with_stdin(
             &[
                 "user",
@@ -424,7 +429,7 @@ async fn expired_sessions(db: Db) {
     );
     assert_eq!(get_as(&app, &dave, &format!("/api/v1/cases/{n}")).await.0, 200);
     // a signed-out session is over at once
-    let ended = api_session(&app, &smtp, "dave", 2).await;
+    let ended = api_session(&app, &smtp, "erin", 1).await;
     let resp = app
         .http
         .delete(app.url("/api/v1/session"))
