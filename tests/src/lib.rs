@@ -2,6 +2,7 @@
 //! working directory, against SQLite or a fresh database on the test PostgreSQL server.
 #![allow(clippy::unwrap_used)]
 
+pub mod api_app;
 pub mod html_checks;
 pub mod portal_fixture;
 pub mod smtp;
@@ -242,8 +243,24 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Kills it the hard way (SIGKILL), as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for a graceful exit.
     pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.stop()
+    }
+
+    /// Sends SIGTERM and waits for a graceful exit, keeping the value (for its log).
+    pub fn stop(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

@@ -3,398 +3,16 @@
 //! client. Every test runs on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use goldcard_tests::{Db, Env, Server, on_both, text};
-use hmac::{Hmac, KeyInit, Mac};
-use reqwest::multipart::{Form, Part};
+use goldcard_tests::api_app::*;
+use goldcard_tests::{Db, on_both};
+use reqwest::multipart::Form;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-/// The frozen instant: 10:00 on 2026-11-25 in Taipei.
-const NOW: &str = "2026-11-25T02:00:00Z";
-/// The payment gateway's HMAC key.
-const SECRET: &str = "e2e-payment-secret-0123456789";
-
-/// The accounts every test gets: login → role.
-const ACCOUNTS: [(&str, &str); 11] = [
-    ("alice", "applicant"),
-    ("bob", "applicant"),
-    ("reviewer1", "labor_reviewer"),
-    ("reviewer2", "labor_reviewer"),
-    ("lsup", "labor_supervisor"),
-    ("officer1", "immigration_officer"),
-    ("officer2", "immigration_officer"),
-    ("isup", "immigration_supervisor"),
-    ("helpdesk", "helpdesk"),
-    ("cashier", "cashier"),
-    ("gateway", "payment_gateway"),
-];
-
-// ------------------------------------------------------------------ UI numbers
-
-/// The check digit of domain.md: letter value (tens × 1 + units × 9), eight digits
-/// weighted 8…1, plus the check digit, a multiple of 10.
-fn letter_value(c: char) -> u32 {
-    let table = "A10B11C12D13E14F15G16H17I34J18K19L20M21N22O35P23Q24R25S26T27U28V29W32X30Y31Z33";
-    let i = table.find(c).unwrap();
-    table[i + 1..i + 3].parse().unwrap()
-}
-
-/// A valid new-format UI number: `letter`, then `body` (8 digits, the first 8 or 9), then
-/// the check digit.
-fn ui_number(letter: char, body: &str) -> String {
-    assert_eq!(body.len(), 8);
-    let v = letter_value(letter);
-    let mut sum = v / 10 + (v % 10) * 9;
-    for (d, w) in body.chars().zip((1..=8).rev()) {
-        sum += d.to_digit(10).unwrap() * w;
-    }
-    let check = (10 - sum % 10) % 10;
-    format!("{letter}{body}{check}")
-}
 
 #[test]
 fn the_check_digit_helper_agrees_with_the_spec() {
     assert_eq!(ui_number('F', "80000119"), "F800001196");
     assert_eq!(ui_number('A', "80000001"), "A800000014");
-}
-
-// ------------------------------------------------------------------ documents
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-/// A 1×1 PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
-    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D,
-    0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-/// The start of a JFIF JPEG.
-const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
-    0x00, 0xFF, 0xD9,
-];
-
-/// The document types a digital / criterion 1 filing needs, with a file for each.
-const FILING_DOCS: [(&str, &[u8], &str); 4] = [
-    ("passport_copy", PDF, "passport.pdf"),
-    ("photo", JPEG, "photo.jpg"),
-    ("employment_certificate", PDF, "employment.pdf"),
-    ("salary_proof", PNG, "salary.png"),
-];
-
-// ------------------------------------------------------------------ cards
-
-/// A card to import.
-#[derive(Clone)]
-struct Card {
-    ui: String,
-    birth: &'static str,
-    family: &'static str,
-    given: &'static str,
-    email: &'static str,
-    expires_on: &'static str,
-    passport: &'static str,
-    /// The card's nationality (`HK` makes it a Hong Kong resident's card).
-    nationality: &'static str,
-}
-
-/// Open on 2026-11-25: opens 2026-10-15, locks 2027-01-15.
-const OPEN: &str = "2027-02-15";
-/// Opens 2027-02-28 (2027-06-30 − 4 months, clamped).
-const NOT_YET_OPEN: &str = "2027-06-30";
-/// Locked since 2026-11-10.
-const LOCKED: &str = "2026-12-10";
-/// Expired on 2026-11-20.
-const EXPIRED: &str = "2026-11-20";
-
-fn card(ui: &str, birth: &'static str, expires_on: &'static str) -> Card {
-    Card {
-        ui: ui.to_string(),
-        birth,
-        family: "HUNT",
-        given: "ETHAN",
-        email: "ethan.hunt@example.com",
-        expires_on,
-        passport: "P12345678",
-        nationality: "US",
-    }
-}
-
-// ------------------------------------------------------------------ the running system
-
-struct App {
-    // dropped in this order: the server stops before its directory goes
-    server: Server,
-    _env: Env,
-    http: reqwest::Client,
-    tokens: HashMap<&'static str, String>,
-}
-
-/// Status and body (JSON, or the text as a JSON string when it is not JSON).
-type Answer = (u16, Value);
-
-impl App {
-    async fn start(db: Db, cards: &[Card]) -> App {
-        let mut env = Env::new(db).await;
-        env.set("GOLDCARD_NOW", NOW);
-        env.set("GOLDCARD_PAYMENT_SECRET", SECRET);
-        let server = env.serve(&["--no-demo"]).await;
-        let mut tokens = HashMap::new();
-        for (login, role) in ACCOUNTS {
-            let email = format!("{login}@goldcard.example");
-            let out = env.run(&["user", "add", "--login", login, "--email", &email, "--role", role]);
-            assert!(out.status.success(), "user add {login}: {:?}", text(&out));
-            let out = env.run(&["token", "create", "--login", login]);
-            assert!(out.status.success(), "token create {login}: {:?}", text(&out));
-            tokens.insert(login, text(&out).0.trim().to_string());
-        }
-        if !cards.is_empty() {
-            let mut csv = String::from(
-                "ui_number,birth_date,family_name,given_name,nationality,email,field,expires_on,criterion,passport_number\n",
-            );
-            for c in cards {
-                csv.push_str(&format!(
-                    "{},{},{},{},{},{},digital,{},1,{}\n",
-                    c.ui, c.birth, c.family, c.given, c.nationality, c.email, c.expires_on, c.passport
-                ));
-            }
-            let file = env.dir.path().join("cards.csv");
-            std::fs::write(&file, csv).unwrap();
-            let out = env.run(&["cards", "import", file.to_str().unwrap()]);
-            assert!(out.status.success(), "cards import: {:?}", text(&out));
-        }
-        App {
-            server,
-            _env: env,
-            http: reqwest::Client::new(),
-            tokens,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.base)
-    }
-
-    fn token(&self, login: &str) -> &str {
-        self.tokens.get(login).unwrap_or_else(|| panic!("no account {login}"))
-    }
-
-    async fn answer(resp: reqwest::Response) -> Answer {
-        let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap();
-        let value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-        (status, value)
-    }
-
-    fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
-        match token {
-            Some(t) => req.bearer_auth(t),
-            None => req,
-        }
-    }
-
-    /// GET as `login` (None: no credentials).
-    async fn get(&self, login: Option<&str>, path: &str) -> Answer {
-        let req = Self::with_token(self.http.get(self.url(path)), login.map(|l| self.token(l)));
-        Self::answer(req.send().await.unwrap()).await
-    }
-
-    /// GET as `login`, the body as text.
-    async fn get_text(&self, login: &str, path: &str) -> (u16, String) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(self.token(login))
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    }
-
-    /// POST JSON as `login` (None: no credentials).
-    async fn post(&self, login: Option<&str>, path: &str, body: &Value) -> Answer {
-        let req = Self::with_token(self.http.post(self.url(path)).json(body), login.map(|l| self.token(l)));
-        Self::answer(req.send().await.unwrap()).await
-    }
-
-    async fn fire(&self, login: &str, case: &str, body: Value) -> Answer {
-        self.post(Some(login), &format!("/api/v1/cases/{case}/events"), &body)
-            .await
-    }
-
-    async fn case(&self, login: &str, case: &str) -> Value {
-        let (status, body) = self.get(Some(login), &format!("/api/v1/cases/{case}")).await;
-        assert_eq!(status, 200, "GET case {case} as {login}: {body}");
-        body
-    }
-
-    async fn upload_as(&self, login: &str, doc_type: &str, bytes: Vec<u8>, name: &str) -> Answer {
-        let form = Form::new()
-            .text("doc_type", doc_type.to_string())
-            .part("file", Part::bytes(bytes).file_name(name.to_string()));
-        let resp = self
-            .http
-            .post(self.url("/api/v1/documents"))
-            .bearer_auth(self.token(login))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        Self::answer(resp).await
-    }
-
-    /// Uploads a document that must be accepted; returns its id.
-    async fn upload(&self, login: &str, doc_type: &str, bytes: &[u8], name: &str) -> String {
-        let (status, body) = self.upload_as(login, doc_type, bytes.to_vec(), name).await;
-        assert_eq!(status, 201, "upload {doc_type}: {body}");
-        let id = body["document_id"].as_str().unwrap().to_string();
-        assert_eq!(body["sha256"], hex::encode(Sha256::digest(bytes)), "{body}");
-        assert_eq!(body["size"], bytes.len(), "{body}");
-        id
-    }
-
-    /// Uploads the four documents of a digital / 1 filing as `login`.
-    async fn filing_documents(&self, login: &str) -> Vec<String> {
-        let mut ids = Vec::new();
-        for (doc_type, bytes, name) in FILING_DOCS {
-            ids.push(self.upload(login, doc_type, bytes, name).await);
-        }
-        ids
-    }
-
-    /// Files an extension for `c` as `login` (uploading its documents); returns the 201 body.
-    async fn file(&self, login: &str, c: &Card) -> Value {
-        let docs = self.filing_documents(login).await;
-        let (status, body) = self.post(Some(login), "/api/v1/extensions", &filing(c, &docs)).await;
-        assert_eq!(status, 201, "filing for {}: {body}", c.ui);
-        body
-    }
-
-    /// A signed payment notification.
-    async fn notify(&self, case: &str, amount: u64, receipt: &str) -> Answer {
-        let body = json!({"case_number": case, "amount_twd": amount, "receipt_no": receipt, "paid_at": "2026-11-25T02:05:00Z"});
-        let raw = serde_json::to_vec(&body).unwrap();
-        self.notify_raw(raw.clone(), &sign(SECRET, &raw)).await
-    }
-
-    async fn notify_raw(&self, raw: Vec<u8>, signature: &str) -> Answer {
-        let resp = self
-            .http
-            .post(self.url("/api/v1/payments/notify"))
-            .header("Content-Type", "application/json")
-            .header("X-Goldcard-Signature", signature)
-            .body(raw)
-            .send()
-            .await
-            .unwrap();
-        Self::answer(resp).await
-    }
-
-    /// Files and pays; returns the case number.
-    async fn paid_case(&self, login: &str, c: &Card, receipt: &str) -> String {
-        let filed = self.file(login, c).await;
-        let n = filed["case_number"].as_str().unwrap().to_string();
-        let (status, body) = self.notify(&n, filed["fee_twd"].as_u64().unwrap(), receipt).await;
-        assert_eq!((status, &body["state"]), (200, &json!("paid")), "{body}");
-        n
-    }
-}
-
-fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// The Extension body of interfaces.md for card `c`, citing `documents`.
-fn filing(c: &Card, documents: &[String]) -> Value {
-    json!({
-        "filer": "self",
-        "ui_number": c.ui,
-        "birth_date": c.birth,
-        "consent": true,
-        "basic": {
-            "family_name": c.family, "given_name": c.given, "chinese_name": "韓以森", "gender": "M",
-            "nationality": "US", "occupation": "Software engineer", "education": "Master's degree",
-            "marital_status": "Single", "email": c.email, "birth_country": "United States",
-            "birth_city": "Madison, Wisconsin", "home_address": "1200 Main Street, Madison, WI 53703, USA",
-            "home_phone": "+1 608 555 0100"
-        },
-        "passport": {
-            "update": false, "type": "ordinary", "number": "A12345678", "issued_on": "2024-11-01",
-            "expiry_date": "2034-10-31", "issued_at": "U.S. Department of State", "previous_number": "567890123"
-        },
-        "residence": {
-            "validity_years": 3, "employer": "Example Cloud Co., Ltd.", "employer_phone": "02-2345-6789",
-            "pickup": "self", "pickup_office": "臺北市服務站", "work_address": "臺北市信義區信義路五段7號",
-            "residence_address": "臺北市大同區承德路一段1號", "mobile": "0912345678",
-            "contact": {"name": "王小明", "relation": "Colleague", "phone": "0922333444"}
-        },
-        "field": {"field": "digital", "criterion": "1", "subfield": "information_services"},
-        "hk_macau": {"worked_in_mainland": false},
-        "expedite": false,
-        "documents": documents
-    })
-}
-
-/// Asserts the error shape of interfaces.md: `{"error": {"code", "message", "fields"?}}`,
-/// `fields` (non-empty) on 422 and only there. Returns the `fields` (empty when none).
-fn assert_error(answer: &Answer, status: u16, code: &str) -> Vec<Value> {
-    let (got, body) = answer;
-    assert_eq!(*got, status, "status of {body}");
-    let top = body
-        .as_object()
-        .unwrap_or_else(|| panic!("an error body is a JSON object: {body}"));
-    assert_eq!(top.keys().collect::<Vec<_>>(), ["error"], "{body}");
-    let e = body["error"]
-        .as_object()
-        .unwrap_or_else(|| panic!("`error` is an object: {body}"));
-    assert_eq!(e.get("code"), Some(&json!(code)), "{body}");
-    assert!(
-        e.get("message")
-            .and_then(Value::as_str)
-            .is_some_and(|m| !m.trim().is_empty()),
-        "{body}"
-    );
-    for k in e.keys() {
-        assert!(
-            ["code", "message", "fields"].contains(&k.as_str()),
-            "unexpected key {k}: {body}"
-        );
-    }
-    if status == 422 {
-        let fields = e
-            .get("fields")
-            .and_then(Value::as_array)
-            .unwrap_or_else(|| panic!("422 has fields: {body}"));
-        assert!(!fields.is_empty(), "{body}");
-        for f in fields {
-            assert!(
-                f["field"].is_string() && f["code"].is_string() && f["message"].is_string(),
-                "{body}"
-            );
-        }
-        fields.clone()
-    } else {
-        assert!(!e.contains_key("fields"), "`fields` only on 422: {body}");
-        Vec::new()
-    }
-}
-
-/// Whether a 422's fields name `field` with `code`.
-fn has_field(fields: &[Value], field: &str, code: &str) -> bool {
-    fields.iter().any(|f| f["field"] == field && f["code"] == code)
-}
-
-fn is_case_number(n: &str) -> bool {
-    n.len() == 12 && n.starts_with("11555") && n.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn version(body: &Value) -> i64 {
-    body["version"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no version in {body}"))
 }
 
 // ------------------------------------------------------------------ 1. the lifecycle
@@ -938,19 +556,30 @@ async fn conflicts(db: Db) {
         .await;
     assert_error(&answer, 409, "version_conflict");
 
-    // two reviewers claim the same case at once: one wins, the other is refused
+    // 100 conflicting events on one case at once (targets.md, reliability): three labor
+    // officers claim it, with the version they read or without one, through the real
+    // server. Exactly one wins; every other gets a 409; one audit row is written.
     let m = app.paid_case("bob", &race, "RCPT-RACE").await;
-    let v = version(&app.case("reviewer1", &m).await);
+    let before = app.case("reviewer1", &m).await;
+    let v = version(&before);
+    let history_before = before["history"].as_array().unwrap().len();
     let mut set = tokio::task::JoinSet::new();
-    for login in ["reviewer1", "reviewer2", "lsup"] {
+    for i in 0..100 {
+        let login = ["reviewer1", "reviewer2", "lsup"][i % 3];
+        let body = if i % 2 == 0 {
+            json!({"event": "claim", "version": v})
+        } else {
+            json!({"event": "claim"})
+        };
         let req = app
             .http
             .post(app.url(&format!("/api/v1/cases/{m}/events")))
             .bearer_auth(app.token(login))
-            .json(&json!({"event": "claim", "version": v}));
+            .json(&body);
         set.spawn(async move { (login, App::answer(req.send().await.unwrap()).await) });
     }
     let mut winners = Vec::new();
+    let mut codes: HashMap<String, usize> = HashMap::new();
     while let Some(done) = set.join_next().await {
         let (login, answer) = done.unwrap();
         if answer.0 == 200 {
@@ -962,18 +591,18 @@ async fn conflicts(db: Db) {
             let code = answer.1["error"]["code"].as_str().unwrap_or_default().to_string();
             assert!(code == "version_conflict" || code == "invalid_transition", "{answer:?}");
             assert_error(&answer, 409, &code);
+            *codes.entry(code).or_default() += 1;
         }
     }
-    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(winners.len(), 1, "{winners:?} {codes:?}");
+    assert_eq!(codes.values().sum::<usize>(), 99, "{codes:?}");
     let got = app.case("reviewer1", &m).await;
     assert_eq!(got["assignee"]["login"], winners[0]);
-    let claims = got["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["event"] == "claim")
-        .count();
-    assert_eq!(claims, 1, "{got}");
+    assert_eq!(got["state"], "labor_review");
+    assert_eq!(version(&got), v + 1, "one version bump: {got}");
+    let history = got["history"].as_array().unwrap();
+    assert_eq!(history.len(), history_before + 1, "one audit row: {got}");
+    assert_eq!(history.iter().filter(|h| h["event"] == "claim").count(), 1, "{got}");
 }
 
 // ------------------------------------------------------------------ 5. refusals
@@ -1300,18 +929,6 @@ async fn helpdesk_sees_masked_identifiers(db: Db) {
         403,
         "forbidden",
     );
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 // ------------------------------------------------------------------ 7. queues and search

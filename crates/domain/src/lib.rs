@@ -8,6 +8,8 @@
 //!   [`WorkingCalendar`]) and the [`Clock`];
 //! - the extension filing and its validation ([`filing`]: [`RawExtension`] in,
 //!   [`ExtensionFiling`] or every [`FieldError`] out);
+//! - the card import file ([`card_csv`]: CSV rows in, checked [`card_csv::CardRow`]s or
+//!   every bad row out);
 //! - the data read from `seeds/`: [`FeeTable`], [`Catalog`], holidays ([`WorkingCalendar`]).
 //!
 //! No I/O: the seed files are passed in as text.
@@ -18,6 +20,7 @@
 mod macros;
 
 mod calendar;
+pub mod card_csv;
 mod case_number;
 mod catalog;
 mod clock;

@@ -36,7 +36,12 @@ impl Store {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
         if is_postgres_url(url) {
-            opts.max_connections(16).min_connections(1);
+            // A database that is down fails a request (503) within seconds rather than
+            // holding it for the default 30 s; a pooled connection that broke when the
+            // server restarted is tested before use and replaced.
+            opts.max_connections(16)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(5));
         } else {
             if let Some(path) = sqlite_path(url)
                 && let Some(dir) = std::path::Path::new(&path).parent()

@@ -157,13 +157,52 @@ impl From<StoreError> for ApiError {
                 tracing::error!("database unreachable: {db}");
                 ApiError::unavailable()
             }
+            StoreError::Db(ref db) if is_text_refused(db) => ApiError::bad_request(
+                "invalid_text",
+                "the request carries text the database cannot hold (a NUL character)",
+            ),
             other => ApiError::internal("store", other),
         }
     }
 }
 
+/// Whether PostgreSQL refused a value's text: a NUL character, which no text column can
+/// hold (SQLSTATE 22021, "invalid byte sequence"), arriving from a request that no check
+/// before the query looked at.
+fn is_text_refused(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::Query(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) => {
+            matches!(s.as_ref(), Sqlx::Database(db) if db.code().is_some_and(|c| c == "22021"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the database could not be reached or went away mid-request (a 503, not a
+/// 500): no connection to be had, a connection that broke (the server restarted), or
+/// PostgreSQL's own "connection exception" (SQLSTATE class 08) and "shutting down"
+/// (57P01-57P03) errors.
 fn is_connection_error(e: &sea_orm::DbErr) -> bool {
-    matches!(e, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) => match s.as_ref() {
+            Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::Protocol(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed => true,
+            Sqlx::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 impl From<FireError> for ApiError {

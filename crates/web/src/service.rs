@@ -363,6 +363,11 @@ pub async fn search(state: &AppState, text: &str, page: u64, per_page: u64) -> A
             "give 1 to 200 characters to search for",
         )]));
     }
+    // No stored value holds a NUL (identifiers are checked, names refuse control
+    // characters) and PostgreSQL refuses to compare text with one: it matches nothing.
+    if text.contains('\0') {
+        return Ok((Vec::new(), 0));
+    }
     let upper = text.to_uppercase();
     let lower = text.to_lowercase();
     let exact = Condition::any()
