@@ -18,7 +18,7 @@ mod run;
 mod schedule;
 mod tasks;
 
-pub use run::{Jobs, Outcome, Ran, RunError, run};
+pub use run::{Jobs, Outcome, Ran, RunError, drain, run, stopping};
 pub use schedule::{Schedule, ScheduleError, start_scheduler};
 
 /// A scheduled job: its name, its default schedule and what it does.

@@ -105,7 +105,8 @@ pub async fn finish<C: ConnectionTrait>(db: &C, account_id: i64, key: &str, kept
     Ok(())
 }
 
-/// Frees `key` again (its request failed on the server's side, so a retry may run).
+/// Frees `key` again (its request was refused or failed and changed nothing, so it may be
+/// sent again).
 pub async fn release<C: ConnectionTrait>(db: &C, account_id: i64, key: &str) -> Result<(), StoreError> {
     idempotency_keys::Entity::delete_many()
         .filter(idempotency_keys::Column::AccountId.eq(account_id))

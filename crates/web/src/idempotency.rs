@@ -11,8 +11,9 @@
 //!   repeat gets the first answer's status and body, marked `Idempotent-Replayed: true`.
 //!
 //! Keys are kept in the database per account ([`goldcard_store::idempotency`]), so several
-//! instances agree. An answer of 5xx frees its key again, so a retry may run. Requests
-//! without a key (or from no signed-in account) are not affected.
+//! instances agree. Only an answer that did something (below 400) is kept: a refusal or a
+//! failure changed nothing and frees its key, so the form corrected (or the call retried)
+//! may run. Requests without a key (or from no signed-in account) are not affected.
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -36,6 +37,17 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 const MAX_KEPT_BODY: usize = 64 * 1024;
 /// How long a repeat waits for the first request to finish before answering 409.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(5);
+
+/// Marks an answer of a POST that changed nothing although it succeeded (the filing form
+/// re-rendered for another field): its key is freed, so the same form may be sent again.
+#[derive(Debug, Clone, Copy)]
+pub struct NothingDone;
+
+/// Marks `res` with [`NothingDone`].
+pub fn nothing_done(mut res: Response) -> Response {
+    res.extensions_mut().insert(NothingDone);
+    res
+}
 
 /// The key a form claimed, for [`guard`] to keep the answer of.
 #[derive(Clone, Default)]
@@ -112,10 +124,16 @@ async fn claim(state: &AppState, account_id: i64, key: &str, route: &str) -> Res
     }
 }
 
-/// What is kept of `res` (its body is given apart: only the API keeps one).
+/// What is kept of `res` (its body is given apart: only the API keeps one). An answer
+/// marked [`NothingDone`] counts as a refusal: its key is freed.
 fn kept_of(res: &Response, body: Option<String>) -> Kept {
+    let status = if res.extensions().get::<NothingDone>().is_some() {
+        StatusCode::CONFLICT
+    } else {
+        res.status()
+    };
     Kept {
-        status: res.status().as_u16(),
+        status: status.as_u16(),
         location: res
             .headers()
             .get(header::LOCATION)
@@ -126,10 +144,11 @@ fn kept_of(res: &Response, body: Option<String>) -> Kept {
     }
 }
 
-/// Keeps `kept` as the answer of `key` (or frees the key when it is a server error).
+/// Keeps `kept` as the answer of `key`, or frees the key when the request was refused or
+/// failed (4xx, 5xx): it changed nothing, so sending it again (corrected) may run.
 async fn keep(state: &AppState, account_id: i64, key: &str, kept: Kept) {
     let db = state.store.db();
-    let done = if kept.status >= 500 {
+    let done = if kept.status >= 400 {
         keys::release(db, account_id, key).await
     } else {
         keys::finish(db, account_id, key, &kept).await

@@ -69,6 +69,7 @@ async fn world() -> World {
         blobs: BlobStore::new(dir.path().join("documents")),
         production: false,
         counts: Default::default(),
+        request_timeout: std::time::Duration::from_secs(30),
     };
     World {
         state,
