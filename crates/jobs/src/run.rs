@@ -54,6 +54,8 @@ pub struct Ran {
     pub sent: u64,
     /// Mails marked failed (`outbox_dispatch`).
     pub failed: u64,
+    /// One-time keys forgotten (`forget_form_keys`).
+    pub forgotten: u64,
     /// Per-item problems that did not stop the run (a case that moved on meanwhile…).
     pub problems: Vec<String>,
 }
@@ -65,6 +67,9 @@ impl fmt::Display for Ran {
             "{} mail(s) written, {} already written before, {} event(s) fired, {} sent, {} failed",
             self.mails_written, self.already_written, self.events_fired, self.sent, self.failed
         )?;
+        if self.forgotten > 0 {
+            write!(f, ", {} one-time key(s) forgotten", self.forgotten)?;
+        }
         for p in &self.problems {
             write!(f, "\n  problem: {p}")?;
         }
