@@ -169,9 +169,22 @@ impl Chrome {
     }
 }
 
-/// The hidden CSRF field every form carries.
+/// The name of the one-time key every form carries (see [`csrf_field`]).
+pub const FORM_KEY_FIELD: &str = "idem";
+
+/// A fresh one-time key for one form.
+pub fn form_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// The hidden fields every form carries: the CSRF token, and a one-time key of this form
+/// (new each time the form is shown), so that the server acts once on a form sent twice
+/// (a double click, a resent request).
 pub fn csrf_field(chrome: &Chrome) -> Markup {
-    html! { input type="hidden" name="csrf" value=(chrome.csrf); }
+    html! {
+        input type="hidden" name="csrf" value=(chrome.csrf);
+        input type="hidden" name=(FORM_KEY_FIELD) value=(form_key());
+    }
 }
 
 /// The page frame: skip link, header with the service's name, the signed-in person, the

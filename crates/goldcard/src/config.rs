@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `development` or `production`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,24 @@ pub struct Config {
     /// Job schedules overriding the defaults: `[jobs]` in goldcard.toml, then
     /// `GOLDCARD_JOBS` (`name=cron;name=cron`, `off` turns a job off). Checked at start-up.
     pub jobs: BTreeMap<String, String>,
+    /// `GOLDCARD_REQUEST_TIMEOUT_MS`: a request still running after this is answered 503
+    /// `timeout` (default 30 s).
+    pub request_timeout: Duration,
+    /// `GOLDCARD_LOG_FORMAT`: `text` (default) or `json` (one object per line).
+    pub log_format: LogFormat,
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The default request timeout.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +72,8 @@ struct FileConfig {
     now: Option<String>,
     env: Option<String>,
     jobs: Option<BTreeMap<String, String>>,
+    request_timeout_ms: Option<u64>,
+    log_format: Option<String>,
 }
 
 /// The default database: SQLite in `data/`.
@@ -94,8 +114,27 @@ impl Config {
         if let Some(text) = env("GOLDCARD_JOBS") {
             jobs.extend(goldcard_jobs::Schedule::parse_overrides(&text).context("GOLDCARD_JOBS")?);
         }
+        let request_timeout = match env("GOLDCARD_REQUEST_TIMEOUT_MS") {
+            Some(v) => Duration::from_millis(
+                v.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| *ms > 0)
+                    .context("GOLDCARD_REQUEST_TIMEOUT_MS must be a positive number of milliseconds")?,
+            ),
+            None => file
+                .request_timeout_ms
+                .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_millis),
+        };
+        let log_format = match pick("GOLDCARD_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("GOLDCARD_LOG_FORMAT must be `text` or `json`, not `{other}`"),
+        };
         Ok(Config {
             jobs,
+            request_timeout,
+            log_format,
             database_url: pick("GOLDCARD_DATABASE_URL", file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             bind: pick("GOLDCARD_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".to_string()),
@@ -140,6 +179,8 @@ mod tests {
         assert_eq!(c.documents_dir, PathBuf::from("data/documents"));
         assert_eq!(c.env, Environment::Development);
         assert_eq!(c.now, None);
+        assert_eq!(c.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(c.log_format, LogFormat::Text);
         Ok(())
     }
 
@@ -169,5 +210,9 @@ mod tests {
         assert!(err.expect_err("refused").to_string().contains("GOLDCARD_NOW"));
         let err = with(&[("GOLDCARD_ENV", "staging")], FileConfig::default());
         assert!(err.expect_err("refused").to_string().contains("GOLDCARD_ENV"));
+        let err = with(&[("GOLDCARD_LOG_FORMAT", "xml")], FileConfig::default());
+        assert!(err.expect_err("refused").to_string().contains("GOLDCARD_LOG_FORMAT"));
+        let err = with(&[("GOLDCARD_REQUEST_TIMEOUT_MS", "0")], FileConfig::default());
+        assert!(format!("{:#}", err.expect_err("refused")).contains("GOLDCARD_REQUEST_TIMEOUT_MS"));
     }
 }

@@ -5,7 +5,7 @@ mod seeding;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use config::{Config, Environment};
+use config::{Config, Environment, LogFormat};
 use goldcard_domain::{Clock, Email};
 use goldcard_store::accounts::{self, Login, NewAccount};
 use goldcard_store::catalogs::{self, CatalogTexts, Catalogs};
@@ -486,6 +486,8 @@ fn dot_to_svg(dot: &str) -> anyhow::Result<String> {
 async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let config = Config::load()?;
+    init_logging(config.log_format);
+    goldcard_web::telemetry::install_metrics();
     // a bad schedule stops start-up before anything is written
     let schedule = goldcard_jobs::Schedule::new(&config.jobs).context("the job schedule")?;
     let clock = config.clock();
@@ -556,6 +558,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         production: config.env == Environment::Production,
         counts: Default::default(),
         credentials: Default::default(),
+        request_timeout: config.request_timeout,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
@@ -570,8 +573,14 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         .await
         .context("starting the job scheduler")?;
     goldcard_web::serve(listener, state, shutdown_signal()).await?;
-    // a job cut short leaves its lease to expire; a row the dispatcher had claimed is
-    // taken up again when its claim expires
+    // requests in flight have finished (graceful shutdown); now no new job run starts and
+    // the runs in progress finish. One still running after the patience is cut off: it
+    // leaves its lease to expire, and a row the dispatcher had claimed is taken up again
+    // when its claim expires.
+    let left = goldcard_jobs::drain(JOB_PATIENCE).await;
+    if left > 0 {
+        tracing::warn!(runs = left, "job runs still in progress at shutdown are cut off");
+    }
     if let Err(e) = scheduler.shutdown().await {
         tracing::warn!(error = ?e, "stopping the job scheduler");
     }
@@ -672,6 +681,29 @@ async fn jobs_command(
             }
         }
     }
+}
+
+/// How long shutdown waits for job runs in progress.
+const JOB_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The log filter when `RUST_LOG` is unset: goldcard's own lines from `info`, the database
+/// drivers' (a line per statement) only from `warn`.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
+
+/// The server logs to standard error, filtered by `RUST_LOG` (default
+/// [`DEFAULT_LOG_FILTER`]), as text or JSON lines (`GOLDCARD_LOG_FORMAT`). Each request's
+/// lines carry its span with the request id.
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // a second call (never in practice) keeps the first subscriber
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+    };
 }
 
 fn rand_byte() -> u8 {

@@ -18,7 +18,7 @@ mod run;
 mod schedule;
 mod tasks;
 
-pub use run::{Jobs, Outcome, Ran, RunError, run};
+pub use run::{Jobs, Outcome, Ran, RunError, drain, run, stopping};
 pub use schedule::{Schedule, ScheduleError, start_scheduler};
 
 /// A scheduled job: its name, its default schedule and what it does.
@@ -33,7 +33,7 @@ pub struct JobSpec {
 }
 
 /// Every job goldcard runs, with its default schedule (Asia/Taipei).
-pub const JOBS: [JobSpec; 7] = [
+pub const JOBS: [JobSpec; 8] = [
     JobSpec {
         name: "window_open_reminders",
         cron: "0 0 8 * * *",
@@ -65,6 +65,11 @@ pub const JOBS: [JobSpec; 7] = [
         about: "one reminder for cases unpaid 30 days after filing",
     },
     JobSpec {
+        name: "forget_form_keys",
+        cron: "0 40 3 * * *",
+        about: "forget the one-time keys of forms and API calls older than 7 days (a form is not sent again a week later)",
+    },
+    JobSpec {
         name: "outbox_dispatch",
         cron: "*/5 * * * * *",
         about: "send the mail waiting in the outbox",
@@ -75,6 +80,9 @@ pub const JOBS: [JobSpec; 7] = [
 pub fn job(name: &str) -> Option<&'static JobSpec> {
     JOBS.iter().find(|j| j.name == name)
 }
+
+/// How long the one-time key of a form or an API call is remembered.
+pub const FORM_KEY_DAYS: i64 = 7;
 
 /// How many days back a daily job catches up on, should the scheduler not have run (a
 /// date that fell in that time is still acted on; the dedupe keys keep it to once).

@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// What the jobs need: the database, the rules, and the way mail goes out.
 #[derive(Clone)]
@@ -53,6 +54,8 @@ pub struct Ran {
     pub sent: u64,
     /// Mails marked failed (`outbox_dispatch`).
     pub failed: u64,
+    /// One-time keys forgotten (`forget_form_keys`).
+    pub forgotten: u64,
     /// Per-item problems that did not stop the run (a case that moved on meanwhile…).
     pub problems: Vec<String>,
 }
@@ -64,6 +67,9 @@ impl fmt::Display for Ran {
             "{} mail(s) written, {} already written before, {} event(s) fired, {} sent, {} failed",
             self.mails_written, self.already_written, self.events_fired, self.sent, self.failed
         )?;
+        if self.forgotten > 0 {
+            write!(f, ", {} one-time key(s) forgotten", self.forgotten)?;
+        }
         for p in &self.problems {
             write!(f, "\n  problem: {p}")?;
         }
@@ -113,9 +119,51 @@ fn lease_ttl(name: &str) -> TimeDelta {
     }
 }
 
+/// Job runs in progress in this process (see [`drain`]).
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// Set by [`drain`]: the scheduler starts no new run.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Counts a run in progress for as long as it lives.
+struct Running;
+
+impl Running {
+    fn start() -> Running {
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether [`drain`] was called: scheduled runs are skipped from then on.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
+/// Graceful shutdown: starts no new scheduled run and waits (up to `patience`) for the
+/// runs in progress to finish, so a job is not cut off half-way. Returns how many were
+/// still running when patience ran out (0 when all finished).
+pub async fn drain(patience: std::time::Duration) -> usize {
+    STOPPING.store(true, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let left = RUNNING.load(Ordering::SeqCst);
+        if left == 0 || tokio::time::Instant::now() >= deadline {
+            return left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Runs job `name` as of `as_of`, under its lease.
 pub async fn run(jobs: &Jobs, name: &str, as_of: DateTime<Utc>) -> Result<Outcome, RunError> {
     let spec = crate::job(name).ok_or_else(|| RunError::UnknownJob(name.to_string()))?;
+    let _running = Running::start();
     let db = &jobs.db;
     let wall = Utc::now().trunc_subsecs(6);
     if !lease::take(db, spec.name, &jobs.holder, lease_ttl(spec.name), wall).await? {
@@ -123,11 +171,17 @@ pub async fn run(jobs: &Jobs, name: &str, as_of: DateTime<Utc>) -> Result<Outcom
             holder: lease::holder(db, spec.name, wall).await?,
         });
     }
+    metrics::gauge!("goldcard_job_lease_held", "job" => spec.name).set(1.0);
     let result = record_and_run(jobs, spec.name, as_of.trunc_subsecs(6), wall).await;
+    metrics::counter!("goldcard_job_runs_total", "job" => spec.name).increment(1);
+    if result.is_err() {
+        metrics::counter!("goldcard_job_failures_total", "job" => spec.name).increment(1);
+    }
     // a lease left behind by a failed release frees itself after its TTL
     if let Err(e) = lease::release(db, spec.name, &jobs.holder, Utc::now()).await {
         tracing::warn!(job = spec.name, error = %e, "could not release the job lease");
     }
+    metrics::gauge!("goldcard_job_lease_held", "job" => spec.name).set(0.0);
     result.map(Outcome::Ran)
 }
 
@@ -162,4 +216,27 @@ async fn record_and_run(
         .exec(&jobs.db)
         .await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Shutdown waits for a run in progress, starts no new one, and gives up after its
+    /// patience.
+    #[tokio::test]
+    async fn drain_waits_for_runs_in_progress() {
+        let run = Running::start();
+        let finishing = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            drop(run);
+        });
+        assert_eq!(drain(Duration::from_millis(20)).await, 1, "cut off after its patience");
+        assert!(stopping(), "no new scheduled run starts once draining");
+        let started = std::time::Instant::now();
+        assert_eq!(drain(Duration::from_secs(10)).await, 0, "the run finished");
+        assert!(started.elapsed() >= Duration::from_millis(200), "it waited for the run");
+        finishing.await.expect("the run task");
+    }
 }

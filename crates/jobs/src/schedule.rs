@@ -111,6 +111,9 @@ pub async fn start_scheduler(
         let job = Job::new_async_tz(cron, taipei(), move |_, _| {
             let (jobs, clock) = (jobs.clone(), clock.clone());
             Box::pin(async move {
+                if crate::run::stopping() {
+                    return;
+                }
                 match run(&jobs, name, clock.now()).await {
                     Ok(Outcome::Ran(ran)) => {
                         if ran != crate::Ran::default() {

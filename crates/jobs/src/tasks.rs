@@ -35,6 +35,11 @@ pub(crate) async fn run(jobs: &Jobs, name: &str, as_of: DateTime<Utc>) -> Result
         "sla_digest" => sla_digest(jobs, today, as_of).await,
         "unpaid_reminders" => unpaid_reminders(jobs, today, as_of).await,
         "outbox_dispatch" => outbox_dispatch(jobs, as_of).await,
+        "forget_form_keys" => Ok(Ran {
+            forgotten: goldcard_store::idempotency::purge(&jobs.db, as_of - TimeDelta::days(crate::FORM_KEY_DAYS))
+                .await?,
+            ..Ran::default()
+        }),
         other => Err(RunError::UnknownJob(other.to_string())),
     }
 }

@@ -45,6 +45,32 @@ on_both! {
     supervisors_get_a_daily_digest_of_their_agencys_overdue_cases => digest;
     a_job_whose_lease_is_held_does_not_run => lease_held;
     every_mail_the_jobs_write_reaches_a_real_smtp_server_once => delivered;
+    one_time_keys_are_forgotten_after_a_week => forget_keys;
+}
+
+async fn forget_keys(t: TestDb) {
+    use goldcard_store::idempotency::{Claim, claim};
+    let a = t.account("clicker", Role::LaborReviewer).await;
+    let db = &t.jobs.db;
+    let old = now() - days(8);
+    assert_eq!(claim(db, a.id, "old", "/x", old).await.unwrap(), Claim::New);
+    assert_eq!(
+        claim(db, a.id, "recent", "/x", now() - days(6)).await.unwrap(),
+        Claim::New
+    );
+    let r = ran(&t, "forget_form_keys", now()).await;
+    assert_eq!(r.forgotten, 1, "{r}");
+    assert_eq!(
+        claim(db, a.id, "old", "/x", now()).await.unwrap(),
+        Claim::New,
+        "forgotten"
+    );
+    assert_eq!(
+        claim(db, a.id, "recent", "/x", now()).await.unwrap(),
+        Claim::InFlight,
+        "kept"
+    );
+    assert_eq!(ran(&t, "forget_form_keys", now()).await.forgotten, 0);
 }
 
 async fn window_open(t: TestDb) {

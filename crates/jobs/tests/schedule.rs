@@ -19,6 +19,7 @@ fn every_default_schedule_parses_and_every_job_is_listed_once() {
             "supplement_deadlines",
             "sla_digest",
             "unpaid_reminders",
+            "forget_form_keys",
             "outbox_dispatch"
         ]
     );

@@ -2,6 +2,7 @@
 //! function that applies a decided transition atomically ([`apply`]), the hash-chained
 //! audit trail ([`audit`]), accounts and tokens, card import, catalogs and document blobs.
 
+pub mod access_log;
 pub mod accounts;
 pub mod audit;
 pub mod blobs;
@@ -17,6 +18,7 @@ pub mod entity;
 mod error;
 pub mod events;
 pub mod filing;
+pub mod idempotency;
 pub mod notes;
 pub mod outbox;
 pub mod queues;

@@ -166,3 +166,19 @@ pub async fn resend_last<C: ConnectionTrait>(
     .await?;
     Ok(Some(last.template))
 }
+
+/// Mail not yet delivered (`pending` or being sent) and the creation time of the oldest,
+/// for the operations gauges.
+pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let waiting = || outbox::Entity::find().filter(outbox::Column::Status.is_in(["pending", "sending"]));
+    let n = waiting().count(db).await?;
+    let oldest: Option<DateTime<Utc>> = waiting()
+        .order_by_asc(outbox::Column::Id)
+        .select_only()
+        .column(outbox::Column::CreatedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok((n, oldest))
+}

@@ -243,6 +243,12 @@ pub async fn apply(
 
     let notifications = write_outbox(&txn, workflow, &case, decision, now).await?;
     txn.commit().await?;
+    metrics::counter!(
+        "goldcard_transitions_total",
+        "event" => decision.event.clone(),
+        "to" => decision.to.clone(),
+    )
+    .increment(1);
     Ok(Applied {
         case_id: case.id,
         case_number: case.case_number,

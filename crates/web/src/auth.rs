@@ -2,15 +2,16 @@
 //! the casbin policy, asked with the matched route template and the method, decides.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Refused};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use goldcard_access::sign_in;
-use goldcard_store::accounts;
 use goldcard_store::entity::accounts as account;
+use goldcard_store::{access_log, accounts};
 use goldcard_workflow::{Actor, Role};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -212,6 +213,17 @@ pub async fn authorize(
     let subject = caller.as_ref().map_or(ANONYMOUS, |c| c.role.as_str());
     if !state.access.allows(subject, path, req.method().as_str()).await {
         tracing::warn!(subject, path, method = %req.method(), "access refused");
+        let status = if caller.is_some() { 403 } else { 401 };
+        log_refusal(
+            &state,
+            caller.as_ref(),
+            req.method().as_str(),
+            path,
+            req.uri().path(),
+            status,
+            "policy",
+        )
+        .await;
         if page {
             let mut refused = match caller {
                 None => crate::office::to_sign_in(req.uri().path(), false),
@@ -227,10 +239,59 @@ pub async fn authorize(
             Some(_) => ApiError::forbidden(format!("a {subject} may not {} {path}", req.method())).into_response(),
         };
     }
+    let (method, route, asked) = (req.method().clone(), path.to_string(), req.uri().path().to_string());
+    let who = caller.as_ref().map(|c| (c.account_id, c.role));
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }
-    next.run(req).await
+    let res = next.run(req).await;
+    // a service's refusal: any 403, and the 404 of a case that is not the caller's
+    let reason = match res.extensions().get::<Refused>() {
+        Some(Refused(reason)) => Some(*reason),
+        None => (res.status() == StatusCode::FORBIDDEN).then_some("forbidden"),
+    };
+    if let Some(reason) = reason {
+        let refusal = access_log::Refusal {
+            account_id: who.map(|(id, _)| id),
+            role: who.map_or(ANONYMOUS, |(_, role)| role.as_str()),
+            method: method.as_str(),
+            route: &route,
+            path: &asked,
+            status: res.status().as_u16(),
+            reason,
+        };
+        record(&state, &refusal).await;
+    }
+    res
+}
+
+/// Writes a refusal to the access log (one insert); a failure to write is logged, and the
+/// refusal stands.
+async fn record(state: &AppState, refusal: &access_log::Refusal<'_>) {
+    if let Err(e) = access_log::record(state.store.db(), refusal, state.clock.now()).await {
+        tracing::error!(error = %e, "could not write the access log");
+    }
+}
+
+async fn log_refusal(
+    state: &AppState,
+    caller: Option<&Caller>,
+    method: &str,
+    route: &str,
+    path: &str,
+    status: u16,
+    reason: &'static str,
+) {
+    let refusal = access_log::Refusal {
+        account_id: caller.map(|c| c.account_id),
+        role: caller.map_or(ANONYMOUS, |c| c.role.as_str()),
+        method,
+        route,
+        path,
+        status,
+        reason,
+    };
+    record(state, &refusal).await;
 }
 
 /// Reads a credential's account from the database (and remembers it): a session token

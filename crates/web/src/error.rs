@@ -20,7 +20,15 @@ pub struct ApiError {
     pub message: String,
     /// Field errors (422 only).
     pub fields: Vec<FieldError>,
+    /// A refusal to log (roles.md: every refusal is logged) that its status alone does not
+    /// tell: the 404 answered for a case that is not the caller's.
+    pub refusal: Option<&'static str>,
 }
+
+/// Marks an answer as a refusal for the access log ([`crate::auth::authorize`] writes
+/// it): its reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused(pub &'static str);
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -43,6 +51,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            refusal: None,
         }
     }
     /// 400.
@@ -61,6 +70,20 @@ impl ApiError {
     pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
+    /// The 404 of something that exists but is not the caller's (it is answered as if it
+    /// did not exist, and logged as a refusal).
+    pub fn not_yours(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            refusal: Some("not_yours"),
+            ..ApiError::not_found(code, message)
+        }
+    }
+    /// Adds the access log's marker to `res` when this error is a refusal it should log.
+    pub fn mark(&self, res: &mut Response) {
+        if let Some(reason) = self.refusal {
+            res.extensions_mut().insert(Refused(reason));
+        }
+    }
     /// 409.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)
@@ -72,6 +95,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields,
+            refusal: None,
         }
     }
     /// 422 for field errors of a request body or query.
@@ -119,7 +143,9 @@ impl IntoResponse for ApiError {
                 fields,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(&body)).into_response();
+        self.mark(&mut res);
+        res
     }
 }
 

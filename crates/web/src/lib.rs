@@ -6,10 +6,13 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod idempotency;
 pub mod office;
 pub mod openapi;
 pub mod portal;
+pub mod security;
 pub mod service;
+pub mod telemetry;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode};
@@ -52,6 +55,8 @@ pub struct AppState {
     pub counts: Arc<office::queues::CountCache>,
     /// Tokens and sessions resolved a moment ago (see [`auth::CREDENTIAL_TTL`]).
     pub credentials: Arc<auth::CredentialCache>,
+    /// A request still running after this is answered 503 `timeout`.
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -235,6 +240,7 @@ pub fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/healthz", get(healthz)),
         route(Method::GET, "/readyz", get(readyz)),
+        route(Method::GET, "/metrics", get(telemetry::metrics_page)),
         route(Method::GET, "/api/v1/openapi.json", get(openapi::serve)),
         route(Method::POST, "/api/v1/session", post(session::sign_in)),
         route(Method::POST, "/api/v1/session/otp", post(session::verify_code)),
@@ -255,15 +261,22 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The router.
+/// The router. Outermost first: a request id (kept from the client or made here, echoed
+/// on the response) and a tracing span carrying it; the security headers of every answer
+/// ([`security`]); the request timeout; the body limit. Then, on matched routes: the
+/// request metrics, the access check ([`auth::authorize`], which also logs refusals) and
+/// the one-time keys of state-changing requests ([`idempotency::guard`]).
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for r in routes() {
         router = router.route(r.path, r.handler);
     }
-    router
+    let timeout = state.request_timeout;
+    let router = router
+        .route_layer(middleware::from_fn_with_state(state.clone(), idempotency::guard))
         // asks the policy for every matched route; unmatched paths are plain 404s
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
+        .route_layer(middleware::from_fn(telemetry::measure))
         .fallback(|| async { error::ApiError::not_found("not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(
@@ -273,7 +286,18 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(api::MAX_JSON_BODY))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            security::TIMEOUT_STATUS,
+            timeout,
+        ))
+        // outside the timeout, to dress its bare answer
+        .layer(middleware::map_response(security::timeout_body));
+    security::with_headers(router)
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
 }
 
@@ -283,9 +307,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // the peer address: `/metrics` answers loopback peers only
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Liveness: the process answers.
@@ -293,17 +321,22 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// How long readiness waits for the database: a pool still trying to connect must not
+/// hold the probe for its whole acquire timeout.
+const READY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the database answers (within [`READY_PATIENCE`]); 503 while it does not.
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.db().execute_unprepared("SELECT 1").await {
-        Ok(_) => Json(json!({"status": "ready"})).into_response(),
-        Err(e) => {
-            tracing::warn!("readiness: database unreachable: {e}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "reason": "database unreachable"})),
-            )
-                .into_response()
-        }
-    }
+    let ping = tokio::time::timeout(READY_PATIENCE, state.store.db().execute_unprepared("SELECT 1")).await;
+    let problem = match ping {
+        Ok(Ok(_)) => return Json(json!({"status": "ready"})).into_response(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer in time".to_string(),
+    };
+    tracing::warn!("readiness: database unreachable: {problem}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"status": "unavailable", "reason": "database unreachable"})),
+    )
+        .into_response()
 }

@@ -70,7 +70,7 @@ pub async fn visible_case(state: &AppState, caller: &Caller, case_number: &str) 
         .map_err(db_err)?
         .ok_or_else(not_found)?;
     if caller.role == Role::Applicant && case.filer_account_id != caller.account_id {
-        return Err(not_found());
+        return Err(ApiError::not_yours("case_not_found", "no such case"));
     }
     Ok(case)
 }

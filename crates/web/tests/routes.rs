@@ -70,6 +70,7 @@ async fn world() -> World {
         production: false,
         counts: Default::default(),
         credentials: Default::default(),
+        request_timeout: std::time::Duration::from_secs(30),
     };
     World {
         state,
@@ -307,4 +308,56 @@ async fn the_openapi_document_is_served_and_matches_its_snapshot() {
         );
     }
     insta::assert_snapshot!("openapi", serde_json::to_string_pretty(&v).unwrap());
+}
+
+/// `/metrics` is in the policy for anonymous callers, and the handler serves it to
+/// loopback peers only.
+#[tokio::test]
+async fn metrics_are_served_to_loopback_peers_only() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let w = world().await;
+    goldcard_web::telemetry::install_metrics();
+    let ask = |peer: Option<&str>| {
+        let mut req = Request::builder().uri("/metrics").body(Body::empty()).unwrap();
+        if let Some(p) = peer {
+            req.extensions_mut()
+                .insert(ConnectInfo(p.parse::<SocketAddr>().unwrap()));
+        }
+        router(w.state.clone()).oneshot(req)
+    };
+    for peer in [None, Some("10.1.2.3:4000"), Some("[2001:db8::1]:80")] {
+        let res = ask(peer).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{peer:?}");
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "loopback_only", "{v}");
+    }
+    for peer in ["127.0.0.1:5000", "[::1]:5000"] {
+        let res = ask(Some(peer)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{peer}");
+        let body = axum::body::to_bytes(res.into_body(), 1 << 22).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("goldcard_outbox_backlog"));
+    }
+}
+
+/// The security headers are on every answer, including refusals and unknown paths; the
+/// document viewer's own framing policy is kept.
+#[tokio::test]
+async fn security_headers_are_on_every_answer() {
+    let w = world().await;
+    for path in ["/", "/nope", "/api/v1/queues/mine", "/healthz"] {
+        let req = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let res = router(w.state.clone()).oneshot(req).await.unwrap();
+        let h = res.headers();
+        assert_eq!(
+            h["content-security-policy"],
+            goldcard_web::security::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table; hand-written model behaviour lives outside this module.
 #![allow(missing_docs)]
 
+pub mod access_refusals;
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit_log;
@@ -15,6 +16,7 @@ pub mod catalogs;
 pub mod consents;
 pub mod document_access;
 pub mod documents;
+pub mod idempotency_keys;
 pub mod job_leases;
 pub mod job_runs;
 pub mod outbox;

@@ -60,10 +60,12 @@ pub struct EventResult {
 }
 
 /// Fires a workflow event: `{"event": "...", "version": n?, ...payload}`.
-#[utoipa::path(post, path = "/api/v1/cases/{case_number}/events", params(("case_number" = String, Path)), tag = "cases",
+#[utoipa::path(post, path = "/api/v1/cases/{case_number}/events", params(("case_number" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "a one-time key: a repeat gets the first answer (marked `Idempotent-Replayed: true`) and changes nothing")),
+    tag = "cases",
     request_body(content = Object, description = "`event`, optional `version`, and the event's payload (workflow.md)"),
-    responses((status = 200, body = EventResult), (status = 403, description = "forbidden"), (status = 404, description = "case_not_found"),
-        (status = 409, description = "invalid_transition, version_conflict"), (status = 422, description = "guard_failed or payload field errors")))]
+    responses((status = 200, body = EventResult), (status = 400, description = "invalid_idempotency_key"), (status = 403, description = "forbidden"), (status = 404, description = "case_not_found"),
+        (status = 409, description = "invalid_transition, version_conflict, idempotency_in_progress"), (status = 422, description = "guard_failed or payload field errors; idempotency_key_reused")))]
 pub async fn fire(
     State(state): State<AppState>,
     caller: Caller,

@@ -51,8 +51,10 @@ impl From<FilingError> for ApiError {
 /// Hong Kong/Macau status come from the card. A body naming no card counts as a failed
 /// lookup (rate-limited like `GET /api/v1/cards/lookup`).
 #[utoipa::path(post, path = "/api/v1/extensions", tag = "extensions", request_body(content = Object, description = "the Extension body of interfaces.md"),
-    responses((status = 201, body = Filed), (status = 409, description = "window_not_open, window_locked, card_expired, extension_pending"),
-        (status = 422, description = "field errors"), (status = 429, description = "too_many_lookups")))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "a one-time key: a repeat gets the first answer (marked `Idempotent-Replayed: true`) and files nothing")),
+    responses((status = 201, body = Filed), (status = 400, description = "invalid_idempotency_key"),
+        (status = 409, description = "window_not_open, window_locked, card_expired, extension_pending, idempotency_in_progress"),
+        (status = 422, description = "field errors; idempotency_key_reused"), (status = 429, description = "too_many_lookups")))]
 pub async fn file(
     State(state): State<AppState>,
     caller: Caller,

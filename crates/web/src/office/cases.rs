@@ -261,7 +261,12 @@ pub async fn fire(ctx: Ctx, Path((n, event)): Path<(String, String)>, form: Page
                 event: event.clone(),
                 message,
                 errors: form_errors(&event, &form, &e),
-                values: form.pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect(),
+                values: form
+                    .pairs
+                    .iter()
+                    .filter(|(k, _)| k != "csrf" && k != goldcard_views::FORM_KEY_FIELD)
+                    .cloned()
+                    .collect(),
             };
             match screen(&ctx, &n, Some(failed)).await {
                 Ok(s) => (status, case_page(&ctx.chrome, &s)).into_response(),
@@ -374,6 +379,12 @@ pub async fn document(ctx: Ctx, Path(id): Path<String>) -> Response {
                 (header::CONTENT_DISPOSITION, "inline".to_string()),
                 (header::CACHE_CONTROL, "private, no-store".to_string()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                // shown in the case page's viewer frame
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    crate::security::FRAMED_BY_SELF_CSP.to_string(),
+                ),
+                (header::X_FRAME_OPTIONS, "SAMEORIGIN".to_string()),
             ],
             bytes,
         )

@@ -225,11 +225,13 @@ impl Ctx {
             let details: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
             message = format!("{message} ({})", details.join("; "));
         }
-        (
+        let mut res = (
             status,
             goldcard_views::error_page(&self.chrome, status.as_u16(), &message),
         )
-            .into_response()
+            .into_response();
+        e.mark(&mut res);
+        res
     }
 
     /// Shows `text` at the top of the page.
@@ -303,6 +305,8 @@ impl FromRequest<AppState> for PageForm {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let headers = req.headers().clone();
         let caller = req.extensions().get::<Caller>().cloned();
+        let slot = req.extensions().get::<crate::idempotency::FormClaim>().cloned();
+        let path = req.uri().path().to_string();
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -328,6 +332,13 @@ impl FromRequest<AppState> for PageForm {
         if expected.is_empty() || !same_token(sent, &expected) {
             tracing::warn!("form refused: missing or wrong CSRF token");
             return Err(csrf_refusal(&headers));
+        }
+        if let Some(c) = &caller {
+            let key = pairs
+                .iter()
+                .find(|(k, _)| k == goldcard_views::FORM_KEY_FIELD)
+                .map_or("", |(_, v)| v.as_str());
+            crate::idempotency::claim_form(state, c, slot.as_ref(), key, &path).await?;
         }
         Ok(PageForm { pairs })
     }

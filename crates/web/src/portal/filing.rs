@@ -574,7 +574,7 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
     };
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in &up.pairs {
-        if k == "csrf" || k == "action" || k == "birth_date_shown" {
+        if k == "csrf" || k == goldcard_views::FORM_KEY_FIELD || k == "action" || k == "birth_date_shown" {
             continue;
         }
         values.insert(k.clone(), v.clone());
@@ -611,7 +611,9 @@ pub async fn submit(p: Portal, form: Multipart) -> Response {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        return render(&p, &card, values, errors, status).await;
+        let page = render(&p, &card, values, errors, status).await;
+        // a re-rendered form changed nothing: the same form may still be sent
+        return crate::idempotency::nothing_done(page);
     }
     let view = match form_view(&p, &card, values.clone(), Vec::new()).await {
         Ok(v) => v,

@@ -45,6 +45,8 @@ pub struct Portal {
     pub chrome: Chrome,
     /// Who files: `self`, `employer` or `agency` (the sign-in choice).
     pub filer: String,
+    /// Where the form's one-time key is claimed (a POST).
+    pub form_claim: Option<crate::idempotency::FormClaim>,
 }
 
 impl Portal {
@@ -61,11 +63,13 @@ impl Portal {
             let details: Vec<String> = e.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
             message = format!("{message} ({})", details.join("; "));
         }
-        (
+        let mut res = (
             status,
             goldcard_views::error_page(&self.chrome, status.as_u16(), &message),
         )
-            .into_response()
+            .into_response();
+        e.mark(&mut res);
+        res
     }
 }
 
@@ -113,6 +117,7 @@ impl FromRequestParts<AppState> for Portal {
             caller,
             chrome,
             filer,
+            form_claim: parts.extensions.get::<crate::idempotency::FormClaim>().cloned(),
         })
     }
 }
@@ -245,6 +250,9 @@ pub async fn read_upload(p: &Portal, mut form: Multipart) -> Result<PortalUpload
                             return Err(csrf_refused(p));
                         }
                         csrf_checked = true;
+                    } else if name == goldcard_views::FORM_KEY_FIELD && csrf_checked {
+                        crate::idempotency::claim_form(&p.state, &p.caller, p.form_claim.as_ref(), &v, &p.chrome.path)
+                            .await?;
                     }
                     pairs.push((name, v));
                 }
