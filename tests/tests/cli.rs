@@ -89,6 +89,26 @@ async fn seed_demo_then_audit_verify_detects_tampering(db: Db) {
         stderr.contains("audit chain broken at case 11555") && stderr.contains("row"),
         "{stderr}"
     );
+
+    // a deleted row breaks it too, even the last row of a case (the case row keeps the
+    // chain's length and head): on a fresh copy of the demo data
+    let env = Env::new(db).await;
+    assert!(env.run(&["seed", "--demo"]).status.success());
+    assert!(env.run(&["audit", "verify"]).status.success());
+    let conn = env.db().await;
+    conn.execute_unprepared(
+        "DELETE FROM audit_log WHERE id = (SELECT a.id FROM audit_log a JOIN cases c ON c.id = a.case_id \
+         WHERE a.seq = c.audit_seq AND c.audit_seq > 1 ORDER BY a.id LIMIT 1)",
+    )
+    .await
+    .unwrap();
+    let out = env.run(&["audit", "verify"]);
+    assert!(
+        !out.status.success(),
+        "a deleted last row must fail verification: {:?}",
+        text(&out)
+    );
+    assert!(text(&out).1.contains("audit chain broken"), "{:?}", text(&out));
 }
 
 async fn cards_import_is_all_or_nothing(db: Db) {

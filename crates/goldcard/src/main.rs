@@ -558,6 +558,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         production: config.env == Environment::Production,
         counts: Default::default(),
         credentials: Default::default(),
+        staff: Default::default(),
         request_timeout: config.request_timeout,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)

@@ -39,7 +39,7 @@ impl Store {
             // A database that is down fails a request (503) within seconds rather than
             // holding it for the default 30 s; a pooled connection that broke when the
             // server restarted is tested before use and replaced.
-            opts.max_connections(16)
+            opts.max_connections(env_number("GOLDCARD_DB_MAX_CONNECTIONS").unwrap_or(16))
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(5));
         } else {
@@ -53,7 +53,19 @@ impl Store {
                 })?;
             }
             // One writer at a time is SQLite's nature; readers proceed beside it in WAL mode.
-            opts.max_connections(if bulk { 1 } else { 8 }).min_connections(1);
+            let connections = if bulk {
+                1
+            } else {
+                env_number("GOLDCARD_DB_MAX_CONNECTIONS").unwrap_or(4)
+            };
+            opts.max_connections(connections).min_connections(1);
+            // each connection's page cache, in KiB (SQLite's negative cache_size); the
+            // indexes of the queues and search of a million cases stay in memory
+            let cache_kib = if bulk {
+                262_144
+            } else {
+                env_number("GOLDCARD_SQLITE_CACHE_MB").unwrap_or(16) * 1024
+            };
             opts.map_sqlx_sqlite_opts(move |o| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 // WAL + NORMAL: a commit survives a process crash (SIGKILL); PostgreSQL with
@@ -62,7 +74,7 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
-                    .pragma("cache_size", if bulk { "-262144" } else { "-2000" })
+                    .pragma("cache_size", format!("-{cache_kib}"))
             });
         }
         let db = Database::connect(opts).await?;
@@ -116,4 +128,10 @@ mod tests {
         assert!(is_postgres_url("postgres://u@h/db"));
         assert!(!is_postgres_url("sqlite://x.db"));
     }
+}
+
+/// A positive number from the environment (`GOLDCARD_DB_MAX_CONNECTIONS`,
+/// `GOLDCARD_SQLITE_CACHE_MB`); unset or unreadable means the default.
+fn env_number(name: &str) -> Option<u32> {
+    std::env::var(name).ok()?.trim().parse().ok().filter(|n| *n > 0)
 }

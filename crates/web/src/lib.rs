@@ -55,6 +55,8 @@ pub struct AppState {
     pub counts: Arc<office::queues::CountCache>,
     /// Tokens and sessions resolved a moment ago (see [`auth::CREDENTIAL_TTL`]).
     pub credentials: Arc<auth::CredentialCache>,
+    /// The officers, read at most every [`service::STAFF_TTL`].
+    pub staff: Arc<service::StaffCache>,
     /// A request still running after this is answered 503 `timeout`.
     pub request_timeout: std::time::Duration,
 }

@@ -18,24 +18,101 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// Turns case rows into queue rows (assignee logins in one query).
+/// How long the list of officers is reused before it is read again. Changes made on this
+/// instance's admin screens forget it at once.
+pub const STAFF_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An account that works cases or supports them (every role but `applicant`).
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    /// Account id.
+    pub id: i64,
+    /// Login.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Whether it may sign in.
+    pub active: bool,
+}
+
+/// The officers, read at most once per [`STAFF_TTL`]: a few hundred rows that every queue
+/// and case page needs (assignee logins, the officers to assign to, note authors).
+#[derive(Default)]
+pub struct StaffCache {
+    inner: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Vec<StaffMember>>)>>,
+}
+
+impl StaffCache {
+    /// Forgets the list (an account was created, changed or deactivated).
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            *g = None;
+        }
+    }
+}
+
+/// The officers, by login.
+pub async fn staff(state: &AppState) -> ApiResult<std::sync::Arc<Vec<StaffMember>>> {
+    if let Ok(g) = state.staff.inner.lock()
+        && let Some((at, list)) = g.as_ref()
+        && at.elapsed() < STAFF_TTL
+    {
+        return Ok(list.clone());
+    }
+    let list: Vec<StaffMember> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::Login)
+        .column(account::Column::DisplayName)
+        .column(account::Column::Role)
+        .column(account::Column::Active)
+        .filter(account::Column::Role.ne(Role::Applicant.as_str()))
+        .order_by_asc(account::Column::Login)
+        .into_tuple::<(i64, String, String, String, bool)>()
+        .all(state.store.db())
+        .await
+        .map_err(StoreError::from)?
+        .into_iter()
+        .map(|(id, login, name, role, active)| StaffMember {
+            id,
+            login,
+            name,
+            role,
+            active,
+        })
+        .collect();
+    let list = std::sync::Arc::new(list);
+    if let Ok(mut g) = state.staff.inner.lock() {
+        *g = Some((std::time::Instant::now(), list.clone()));
+    }
+    Ok(list)
+}
+
+/// Turns case rows into queue rows (assignee logins from the officers' list; an assignee
+/// not on it, which only a change on another instance makes possible, in one query).
 pub async fn items(state: &AppState, rows: Vec<queues::QueueRow>) -> ApiResult<Vec<CaseItem>> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.assignee_id).collect();
-    let logins: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        account::Entity::find()
-            .select_only()
-            .column(account::Column::Id)
-            .column(account::Column::Login)
-            .filter(account::Column::Id.is_in(ids))
-            .into_tuple::<(i64, String)>()
-            .all(state.store.db())
-            .await
-            .map_err(StoreError::from)?
-            .into_iter()
-            .collect()
-    };
+    let staff = staff(state).await?;
+    let mut logins: HashMap<i64, String> = staff.iter().map(|m| (m.id, m.login.clone())).collect();
+    let missing: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.assignee_id)
+        .filter(|id| !logins.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        logins.extend(
+            account::Entity::find()
+                .select_only()
+                .column(account::Column::Id)
+                .column(account::Column::Login)
+                .filter(account::Column::Id.is_in(missing))
+                .into_tuple::<(i64, String)>()
+                .all(state.store.db())
+                .await
+                .map_err(StoreError::from)?,
+        );
+    }
     let today = state.today();
     Ok(rows
         .into_iter()
@@ -80,14 +157,20 @@ pub async fn visible_case(state: &AppState, caller: &Caller, case_number: &str) 
 pub async fn case_view(state: &AppState, caller: &Caller, case: cases::Model) -> ApiResult<CaseView> {
     let db = state.store.db();
     let assignee = match case.assignee_id {
-        Some(id) => account::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(db_err)?
-            .map(|a| Assignee {
-                login: a.login,
-                name: a.display_name,
+        Some(id) => match staff(state).await?.iter().find(|m| m.id == id) {
+            Some(m) => Some(Assignee {
+                login: m.login.clone(),
+                name: m.name.clone(),
             }),
+            None => account::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .map_err(db_err)?
+                .map(|a| Assignee {
+                    login: a.login,
+                    name: a.display_name,
+                }),
+        },
         None => None,
     };
     let history = audit_log::Entity::find()

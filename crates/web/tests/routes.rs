@@ -70,6 +70,7 @@ async fn world() -> World {
         production: false,
         counts: Default::default(),
         credentials: Default::default(),
+        staff: Default::default(),
         request_timeout: std::time::Duration::from_secs(30),
     };
     World {

@@ -135,6 +135,7 @@ pub async fn create(mut ctx: Ctx, form: PageForm) -> Response {
         .await;
         match created {
             Ok(a) => {
+                ctx.state.staff.clear();
                 let text = format!("{} {}", ctx.t("已建立帳號", "Account created:"), a.login);
                 ctx.flash(true, text);
                 return list_page(&ctx, &NewAccountForm::default(), StatusCode::OK)
@@ -213,6 +214,7 @@ pub async fn set_role(mut ctx: Ctx, Path(login): Path<String>, form: PageForm) -
             })?;
         accounts::set_role(ctx.state.store.db(), a.id, role).await?;
         ctx.state.credentials.clear();
+        ctx.state.staff.clear();
         Ok(())
     }
     .await;
@@ -255,6 +257,7 @@ pub async fn deactivate(mut ctx: Ctx, Path(login): Path<String>, form: PageForm)
             .map_err(service::db_err)?;
         accounts::set_active(ctx.state.store.db(), a.id, false).await?;
         ctx.state.credentials.clear();
+        ctx.state.staff.clear();
         Ok((a, open.into_iter().map(|c| c.case_number).collect()))
     }
     .await;
@@ -299,6 +302,7 @@ pub async fn activate(mut ctx: Ctx, Path(login): Path<String>, form: PageForm) -
         let a = find(&ctx, &login).await?;
         accounts::set_active(ctx.state.store.db(), a.id, true).await?;
         ctx.state.credentials.clear();
+        ctx.state.staff.clear();
         Ok(())
     }
     .await;

@@ -78,18 +78,28 @@ async fn screen(ctx: &Ctx, n: &str, failed: Option<Failed>) -> ApiResult<CaseScr
         .map(|d| (d.code.clone(), lang.pick(&d.name_zh, &d.name_en).to_string()))
         .collect();
     let notes = goldcard_store::notes::list(db, row.id).await?;
-    let authors: HashMap<i64, String> = if notes.is_empty() {
-        HashMap::new()
-    } else {
-        accounts::Entity::find()
-            .filter(accounts::Column::Id.is_in(notes.iter().map(|n| n.author_id).collect::<Vec<_>>()))
-            .all(db)
-            .await
-            .map_err(service::db_err)?
-            .into_iter()
-            .map(|a| (a.id, a.display_name))
-            .collect()
-    };
+    // notes are written by officers and the helpdesk: their names come from the officers'
+    // list, and only an author not on it (another instance's new account) is read
+    let mut authors: HashMap<i64, String> = HashMap::new();
+    if !notes.is_empty() {
+        authors.extend(service::staff(state).await?.iter().map(|m| (m.id, m.name.clone())));
+        let missing: Vec<i64> = notes
+            .iter()
+            .map(|n| n.author_id)
+            .filter(|id| !authors.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            authors.extend(
+                accounts::Entity::find()
+                    .filter(accounts::Column::Id.is_in(missing))
+                    .all(db)
+                    .await
+                    .map_err(service::db_err)?
+                    .into_iter()
+                    .map(|a| (a.id, a.display_name)),
+            );
+        }
+    }
     let notes = notes
         .into_iter()
         .map(|n| NoteView {

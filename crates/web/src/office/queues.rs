@@ -9,12 +9,11 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use goldcard_store::entity::accounts;
 use goldcard_store::queues::{self, AssigneeFilter, Filter, Queue, Reader, Sort};
 use goldcard_views::components::{FieldMessage, Tab};
 use goldcard_views::office::queue::{FilterValues, QueueScreen, assign_confirm_page, queue_page};
 use goldcard_workflow::Role;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -45,20 +44,25 @@ struct CountEntry {
 }
 
 impl CountCache {
-    /// The count to show for `key`, or `None` when the caller should count it. When a count
-    /// goes stale, only the first caller counts again; the others show the stale count
-    /// meanwhile (so that sixteen pages arriving together do not count sixteen times). A
-    /// refresh that never came back (an error) is retried after three lifetimes.
-    fn get(&self, key: &str) -> Option<u64> {
-        let mut counts = self.counts.lock().ok()?;
-        let e = counts.get_mut(key)?;
+    /// The count to show for `key`. When a count goes stale, the first caller gets
+    /// [`Counted::Stale`] and counts again (in the background, so no page waits for it);
+    /// the others keep showing the stale count meanwhile, so that sixteen pages arriving
+    /// together do not count sixteen times. A refresh that never came back (an error) is
+    /// retried after three lifetimes.
+    fn get(&self, key: &str) -> Counted {
+        let Ok(mut counts) = self.counts.lock() else {
+            return Counted::Missing;
+        };
+        let Some(e) = counts.get_mut(key) else {
+            return Counted::Missing;
+        };
         let age = e.at.elapsed();
         if age < COUNT_TTL || (e.refreshing && age < 3 * COUNT_TTL) {
-            return Some(e.n);
+            return Counted::Fresh(e.n);
         }
         e.refreshing = true;
         e.at = Instant::now() - COUNT_TTL;
-        None
+        Counted::Stale(e.n)
     }
 
     fn put(&self, key: String, n: u64) {
@@ -83,6 +87,17 @@ impl CountCache {
             counts.clear();
         }
     }
+}
+
+/// What the count cache holds for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// Counted less than [`COUNT_TTL`] ago (or being counted again now).
+    Fresh(u64),
+    /// Too old: show it, and count again.
+    Stale(u64),
+    /// Never counted.
+    Missing,
 }
 
 /// The queues an agency has (those whose state is the agency's), in tab order.
@@ -264,25 +279,33 @@ pub async fn officers(state: &AppState, agency: &str) -> ApiResult<Vec<(String, 
         .filter(|r| r.agency.as_deref() == Some(agency))
         .map(|r| r.role.as_str())
         .collect();
-    Ok(accounts::Entity::find()
-        .filter(accounts::Column::Role.is_in(roles))
-        .filter(accounts::Column::Active.eq(true))
-        .order_by_asc(accounts::Column::Login)
-        .all(state.store.db())
-        .await
-        .map_err(service::db_err)?
-        .into_iter()
-        .map(|a| (a.login, a.display_name))
+    Ok(service::staff(state)
+        .await?
+        .iter()
+        .filter(|m| m.active && roles.contains(&m.role.as_str()))
+        .map(|m| (m.login.clone(), m.name.clone()))
         .collect())
 }
 
 async fn counted(ctx: &Ctx, key: String, cond: sea_orm::sea_query::Condition) -> ApiResult<u64> {
-    if let Some(n) = ctx.state.counts.get(&key) {
-        return Ok(n);
+    match ctx.state.counts.get(&key) {
+        Counted::Fresh(n) => Ok(n),
+        Counted::Stale(n) => {
+            let (db, counts) = (ctx.state.store.db().clone(), ctx.state.counts.clone());
+            tokio::spawn(async move {
+                match queues::count_up_to(&db, cond, COUNT_CAP + 1).await {
+                    Ok(fresh) => counts.put(key, fresh),
+                    Err(e) => tracing::warn!("counting a queue again: {e}"),
+                }
+            });
+            Ok(n)
+        }
+        Counted::Missing => {
+            let n = queues::count_up_to(ctx.state.store.db(), cond, COUNT_CAP + 1).await?;
+            ctx.state.counts.put(key, n);
+            Ok(n)
+        }
     }
-    let n = queues::count_up_to(ctx.state.store.db(), cond, COUNT_CAP + 1).await?;
-    ctx.state.counts.put(key, n);
-    Ok(n)
 }
 
 fn shown(n: u64) -> String {
@@ -555,23 +578,27 @@ mod tests {
     #[test]
     fn a_stale_count_is_counted_again_by_one_caller_only() {
         let cache = CountCache::default();
-        assert_eq!(cache.get("intake"), None, "never counted");
+        assert_eq!(cache.get("intake"), Counted::Missing, "never counted");
         cache.put("intake".into(), 7);
-        assert_eq!(cache.get("intake"), Some(7), "fresh");
+        assert_eq!(cache.get("intake"), Counted::Fresh(7), "fresh");
         if let Ok(mut c) = cache.counts.lock()
             && let Some(e) = c.get_mut("intake")
         {
             e.at = Instant::now() - COUNT_TTL - Duration::from_secs(1);
         }
-        assert_eq!(cache.get("intake"), None, "the first caller after expiry counts");
         assert_eq!(
             cache.get("intake"),
-            Some(7),
+            Counted::Stale(7),
+            "the first caller after expiry counts again, showing the old count"
+        );
+        assert_eq!(
+            cache.get("intake"),
+            Counted::Fresh(7),
             "the others show the stale count meanwhile"
         );
-        assert_eq!(cache.get("intake"), Some(7));
+        assert_eq!(cache.get("intake"), Counted::Fresh(7));
         cache.put("intake".into(), 8);
-        assert_eq!(cache.get("intake"), Some(8));
+        assert_eq!(cache.get("intake"), Counted::Fresh(8));
         // a refresh that never came back is retried
         if let Ok(mut c) = cache.counts.lock()
             && let Some(e) = c.get_mut("intake")
@@ -579,6 +606,6 @@ mod tests {
             e.at = Instant::now() - 4 * COUNT_TTL;
             e.refreshing = true;
         }
-        assert_eq!(cache.get("intake"), None);
+        assert_eq!(cache.get("intake"), Counted::Stale(8));
     }
 }
