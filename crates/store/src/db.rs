@@ -114,6 +114,12 @@ fn sqlite_path(url: &str) -> Option<String> {
     }
 }
 
+/// A positive number from the environment (`GOLDCARD_DB_MAX_CONNECTIONS`,
+/// `GOLDCARD_SQLITE_CACHE_MB`); unset or unreadable means the default.
+fn env_number(name: &str) -> Option<u32> {
+    std::env::var(name).ok()?.trim().parse().ok().filter(|n| *n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,10 +134,4 @@ mod tests {
         assert!(is_postgres_url("postgres://u@h/db"));
         assert!(!is_postgres_url("sqlite://x.db"));
     }
-}
-
-/// A positive number from the environment (`GOLDCARD_DB_MAX_CONNECTIONS`,
-/// `GOLDCARD_SQLITE_CACHE_MB`); unset or unreadable means the default.
-fn env_number(name: &str) -> Option<u32> {
-    std::env::var(name).ok()?.trim().parse().ok().filter(|n| *n > 0)
 }
