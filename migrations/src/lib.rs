@@ -11,6 +11,7 @@ mod m20261202_000004_applicant_portal;
 mod m20261202_000005_queue_filter_index;
 mod m20261203_000006_portal_review;
 mod m20261203_000007_access_log_and_idempotency;
+mod m20261206_000008_queue_sort_indexes;
 
 /// Applies goldcard's migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_queue_filter_index::Migration),
             Box::new(m20261203_000006_portal_review::Migration),
             Box::new(m20261203_000007_access_log_and_idempotency::Migration),
+            Box::new(m20261206_000008_queue_sort_indexes::Migration),
         ]
     }
 }

@@ -300,6 +300,18 @@ pub async fn session_account<C: ConnectionTrait>(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(account::Model, DateTime<Utc>)>, SignInError> {
+    Ok(live_session(db, token, now)
+        .await?
+        .map(|(account, ends, _)| (account, ends)))
+}
+
+/// [`session_account`], with the session's row id as well (what a consent given in that
+/// sign-in session is recorded against).
+pub async fn live_session<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(account::Model, DateTime<Utc>, i64)>, SignInError> {
     use sessions::Column as S;
     let Some(session) = sessions::Entity::find()
         .filter(S::TokenHash.eq(digest(token)))
@@ -330,23 +342,7 @@ pub async fn session_account<C: ConnectionTrait>(
             ends = moved;
         }
     }
-    Ok(Some((account, ends)))
-}
-
-/// The id of the live session a page token opens, if any: what a consent given in that
-/// sign-in session is recorded against.
-pub async fn session_id<C: ConnectionTrait>(
-    db: &C,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, SignInError> {
-    use sessions::Column as S;
-    Ok(sessions::Entity::find()
-        .filter(S::TokenHash.eq(digest(token)))
-        .one(db)
-        .await?
-        .filter(|s| s.revoked_at.is_none() && ends_at(s) > now)
-        .map(|s| s.id))
+    Ok(Some((account, ends, session.id)))
 }
 
 /// Ends a session; returns whether it was live.

@@ -3,6 +3,10 @@
 mod config;
 mod seeding;
 
+/// mimalloc rather than glibc's malloc: measured in BENCHMARKS.md (bulk load, pages).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use config::{Config, Environment, LogFormat};
@@ -300,12 +304,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let summary = seeding::demo(&store, rules, clock.now()).await?;
                 print_demo(&summary);
             }
-            if cards > 0 {
-                seeding::synthetic_cards(&store, &catalogs.catalog, cards, clock.now(), 2026).await?;
-            }
-            if cases > 0 {
-                let blobs = goldcard_store::blobs::BlobStore::new(&config.documents_dir);
-                seeding::synthetic_cases(&store, &blobs, rules, cases, clock.now()).await?;
+            if cards > 0 || cases > 0 {
+                // one transaction for all the synthetic rows: a load that fails leaves none
+                let mut load = goldcard_store::bulk::BulkLoad::begin(store.db()).await?;
+                if cards > 0 {
+                    seeding::synthetic_cards(&load, &catalogs.catalog, cards, clock.now(), 2026).await?;
+                }
+                if cases > 0 {
+                    let blobs = goldcard_store::blobs::BlobStore::new(&config.documents_dir);
+                    seeding::synthetic_cases(&mut load, &blobs, rules, cases, clock.now()).await?;
+                }
+                seeding::finish(load).await?;
             }
         }
         Command::User {
@@ -559,6 +568,7 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         counts: Default::default(),
         credentials: Default::default(),
         staff: Default::default(),
+        consents: Default::default(),
         request_timeout: config.request_timeout,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
@@ -569,6 +579,17 @@ async fn serve(no_demo: bool) -> anyhow::Result<ExitCode> {
         "goldcard listening on http://{addr} (ready in {} ms)",
         started.elapsed().as_millis()
     );
+    // the page benchmark's baseline, beside the service (scripts/bench-pages)
+    if let Ok(bind) = std::env::var("GOLDCARD_BENCH_BASELINE_BIND") {
+        let baseline = tokio::net::TcpListener::bind(&bind)
+            .await
+            .with_context(|| format!("binding {bind} (GOLDCARD_BENCH_BASELINE_BIND)"))?;
+        tokio::spawn(async move {
+            if let Err(e) = goldcard_web::serve_baseline(baseline).await {
+                tracing::warn!(error = %e, "the benchmark baseline stopped");
+            }
+        });
+    }
     // started once start-up's own writes (migrations, seeds, policy) are done
     let mut scheduler = goldcard_jobs::start_scheduler(Arc::new(jobs), &schedule, clock.clone())
         .await

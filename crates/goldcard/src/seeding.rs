@@ -125,7 +125,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 /// Generates `n` synthetic cards whose expiry dates spread from two months ago to three
 /// years ahead, so every filing-window status is represented.
 pub async fn synthetic_cards(
-    store: &Store,
+    load: &bulk::BulkLoad,
     catalog: &goldcard_domain::Catalog,
     n: u64,
     now: DateTime<Utc>,
@@ -137,7 +137,7 @@ pub async fn synthetic_cards(
         .select_only()
         .column(card::Column::UiNumber)
         .into_tuple::<String>()
-        .all(store.db())
+        .all(load.txn())
         .await?
         .into_iter()
         .collect();
@@ -153,12 +153,12 @@ pub async fn synthetic_cards(
         };
         batch.push(random_card(&mut rng, today - Duration::days(60), 365 * 3, ui, catalog)?);
         if batch.len() == 50_000 {
-            cards::import(store.db(), &batch, now).await?;
+            cards::import(load.txn(), &batch, now).await?;
             pb.inc(batch.len() as u64);
             batch.clear();
         }
     }
-    cards::import(store.db(), &batch, now).await?;
+    cards::import(load.txn(), &batch, now).await?;
     pb.inc(batch.len() as u64);
     pb.finish();
     Ok(())
@@ -481,13 +481,13 @@ const CASE_BATCH: u64 = 10_000;
 /// (see `goldcard_store::bulk`), and the histories are written in batches. Filing dates
 /// spread over this year; open cases were filed in the last six weeks.
 pub async fn synthetic_cases(
-    store: &Store,
+    load: &mut bulk::BulkLoad,
     blobs: &BlobStore,
     rules: Rules<'_>,
     n: u64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let people = staff(store, now).await?;
+    let people = staff(load.txn(), now).await?;
     let who = |login: &str| -> anyhow::Result<Actor> {
         let a = people
             .iter()
@@ -509,7 +509,9 @@ pub async fn synthetic_cases(
         .ok_or_else(|| anyhow!("no start of year"))?;
     let days_this_year = Ord::max((now - year_start).num_days(), 11);
 
-    let mut rng = StdRng::seed_from_u64(n ^ 0x5eed);
+    // seeded by the first new case's id too, so that a second load draws other documents'
+    // public ids
+    let mut rng = StdRng::seed_from_u64(n ^ 0x5eed ^ (load.next_case_id() as u64).rotate_left(32));
     let pb = bar(n, "cases");
     let mut after = 0i64;
     let mut done = 0u64;
@@ -532,7 +534,7 @@ pub async fn synthetic_cases(
             )
             .order_by_asc(card::Column::Id)
             .limit(Ord::min(CASE_BATCH, n - done))
-            .all(store.db())
+            .all(load.txn())
             .await?;
         let Some(last) = page.last() else {
             return Err(anyhow!(
@@ -541,7 +543,7 @@ pub async fn synthetic_cases(
         };
         after = last.id;
         let count = u32::try_from(page.len())?;
-        let numbers = bulk::reserve_numbers(store.db(), rules, now, count).await?;
+        let numbers = load.reserve_numbers(rules, now, count).await?;
         let mut decided = Vec::with_capacity(page.len());
         for (c, number) in page.iter().zip(&numbers) {
             let walk = synthetic_walk(&mut rng);
@@ -633,7 +635,7 @@ pub async fn synthetic_cases(
                     .with_context(|| format!("synthetic case {} on card {}", number.as_str(), c.ui_number))?,
             );
         }
-        bulk::write(store.db(), decided, now).await?;
+        load.write(decided, now).await?;
         done += u64::from(count);
         pb.inc(u64::from(count));
     }
@@ -641,15 +643,29 @@ pub async fn synthetic_cases(
     Ok(())
 }
 
+/// Ends a load: builds its indexes again (a spinner names each) and commits.
+pub async fn finish(load: bulk::BulkLoad) -> anyhow::Result<()> {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>8} {spinner} {wide_msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb.set_message("indexes");
+    load.finish(|name| pb.set_message(format!("indexes: {name}"))).await?;
+    pb.finish_with_message("indexes built, committed");
+    Ok(())
+}
+
 /// The staff synthetic cases use: the demo accounts when present, created otherwise.
-async fn staff(store: &Store, now: DateTime<Utc>) -> anyhow::Result<Vec<account::Model>> {
+async fn staff<C: sea_orm::ConnectionTrait>(db: &C, now: DateTime<Utc>) -> anyhow::Result<Vec<account::Model>> {
     let mut out = Vec::new();
     for (login, role, name) in DEMO_ACCOUNTS {
-        let a = match accounts::find_by_login(store.db(), login).await? {
+        let a = match accounts::find_by_login(db, login).await? {
             Some(a) => a,
             None => {
                 accounts::create(
-                    store.db(),
+                    db,
                     NewAccount {
                         login: Login::parse(login)?,
                         email: Email::parse(&format!("{login}@goldcard.example")).map_err(|e| anyhow!(e))?,

@@ -5,8 +5,14 @@
 //! other, on the case's facts as the previous decision left them, and the decision is
 //! turned into row values by the same mapping [`crate::apply`] uses. Only the writing
 //! differs: the final case row, its hash-chained audit rows and its document rows are
-//! written for many cases at once, in one transaction per call. An imported history is
-//! the past, so it writes no mail to the outbox.
+//! written for many cases at once, in multi-row inserts, inside one [`BulkLoad`]: a single
+//! transaction for the whole load, so that a load that fails or is killed leaves nothing
+//! behind. An imported history is the past, so it writes no mail to the outbox.
+//!
+//! A load drops the loaded tables' secondary (non-unique) indexes when it begins and builds
+//! each again from its own definition, read from the database's catalog, before it
+//! commits: one sorted build per index instead of a million inserts in random key order.
+//! Unique indexes stay, so every uniqueness rule holds during the load.
 //!
 //! What an import cannot do, it refuses with [`StoreError::Invalid`]: attaching
 //! documents after filing (supplement and consultation uploads) and issuing a case whose
@@ -26,10 +32,10 @@ use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait, TryIntoModel,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    Statement, TransactionTrait, TryIntoModel,
 };
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// Rows per `INSERT`: under SQLite's 32,766 bound parameters for the widest row (cases).
 const ROWS_PER_INSERT: usize = 500;
@@ -86,7 +92,6 @@ pub struct ImportCase {
 #[derive(Debug, Clone)]
 pub struct DecidedCase {
     row: cases::ActiveModel,
-    case_number: String,
     audits: Vec<audit_log::ActiveModel>,
     documents: Vec<ImportDocument>,
     filed_at: DateTime<Utc>,
@@ -102,16 +107,6 @@ impl DecidedCase {
             NotSet => None,
         }
     }
-}
-
-/// Reserves `n` case numbers of the year of `at`, in order (one bump of the sequence).
-pub async fn reserve_numbers(
-    db: &DatabaseConnection,
-    rules: Rules<'_>,
-    at: DateTime<Utc>,
-    n: u32,
-) -> Result<Vec<CaseNumber>, StoreError> {
-    reserve_case_numbers(db, &rules.workflow.case_type, at, n).await
 }
 
 /// Decides a history: the create event and then each step, every one by the engine on the
@@ -181,7 +176,6 @@ pub fn decide(rules: Rules<'_>, number: &CaseNumber, case: &ImportCase) -> Resul
     row.id = NotSet;
     Ok(DecidedCase {
         row,
-        case_number: number_text.to_string(),
         audits,
         documents: case.documents.clone(),
         filed_at,
@@ -190,126 +184,237 @@ pub fn decide(rules: Rules<'_>, number: &CaseNumber, case: &ImportCase) -> Resul
     })
 }
 
-/// Writes decided histories in one transaction: document metadata, case rows, audit rows,
-/// the filing's document links and the issued cards' new expiry dates.
-pub async fn write(db: &DatabaseConnection, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
-    // documents first: the links need their ids
-    let mut doc_ids: HashMap<String, i64> = HashMap::new();
-    let all_docs: Vec<(&ImportDocument, i64, DateTime<Utc>)> = decided
-        .iter()
-        .flat_map(|d| {
+/// The tables a bulk load writes.
+const LOADED_TABLES: [&str; 5] = ["cards", "cases", "audit_log", "documents", "case_documents"];
+
+/// A bulk load in progress: one transaction from [`BulkLoad::begin`] to
+/// [`BulkLoad::finish`]; dropped without `finish`, it rolls back and the secondary indexes
+/// it dropped come back with it.
+pub struct BulkLoad {
+    txn: DatabaseTransaction,
+    rebuild: Vec<(String, String)>,
+    next_case: i64,
+    next_audit: i64,
+    next_document: i64,
+    next_link: i64,
+}
+
+impl std::fmt::Debug for BulkLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkLoad")
+            .field("rebuild", &self.rebuild.len())
+            .field("next_case", &self.next_case)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The next id of `table`: its largest id plus one.
+async fn next_id(txn: &DatabaseTransaction, table: &str) -> Result<i64, StoreError> {
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            txn.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}"),
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("no MAX(id) from {table}")))?;
+    Ok(row.try_get::<i64>("", "next")?)
+}
+
+impl BulkLoad {
+    /// Begins a load: opens the transaction (on PostgreSQL, locking the loaded tables
+    /// against other writers, since the load numbers its rows itself) and drops the loaded
+    /// tables' secondary indexes, remembering their definitions.
+    pub async fn begin(db: &DatabaseConnection) -> Result<BulkLoad, StoreError> {
+        let txn = db.begin().await?;
+        let backend = txn.get_database_backend();
+        let tables = LOADED_TABLES.map(|t| format!("'{t}'")).join(", ");
+        let (query, name_col, sql_col) = match backend {
+            DbBackend::Postgres => {
+                txn.execute_unprepared(&format!(
+                    "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                    LOADED_TABLES.join(", ")
+                ))
+                .await?;
+                (
+                    format!(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                         AND tablename IN ({tables}) AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
+                    ),
+                    "indexname",
+                    "indexdef",
+                )
+            }
+            _ => (
+                format!(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) \
+                     AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+                ),
+                "name",
+                "sql",
+            ),
+        };
+        let mut rebuild = Vec::new();
+        for row in txn.query_all_raw(Statement::from_string(backend, query)).await? {
+            rebuild.push((
+                row.try_get::<String>("", name_col)?,
+                row.try_get::<String>("", sql_col)?,
+            ));
+        }
+        for (name, _) in &rebuild {
+            txn.execute_unprepared(&format!("DROP INDEX {name}")).await?;
+        }
+        Ok(BulkLoad {
+            next_case: next_id(&txn, "cases").await?,
+            next_audit: next_id(&txn, "audit_log").await?,
+            next_document: next_id(&txn, "documents").await?,
+            next_link: next_id(&txn, "case_documents").await?,
+            txn,
+            rebuild,
+        })
+    }
+
+    /// The load's transaction, for the other writes of the same load (cards, case
+    /// numbers, reads of what the load wrote so far).
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The id the next case written will get.
+    pub fn next_case_id(&self) -> i64 {
+        self.next_case
+    }
+
+    /// Reserves `n` case numbers of the year of `at`, in order (one bump of the sequence).
+    pub async fn reserve_numbers(
+        &self,
+        rules: Rules<'_>,
+        at: DateTime<Utc>,
+        n: u32,
+    ) -> Result<Vec<CaseNumber>, StoreError> {
+        reserve_case_numbers(&self.txn, &rules.workflow.case_type, at, n).await
+    }
+
+    /// Writes decided histories: document metadata, case rows, audit rows, the filing's
+    /// document links and the issued cards' new expiry dates. Rows are numbered here, so
+    /// nothing is read back.
+    pub async fn write(&mut self, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let txn = &self.txn;
+        let mut documents_rows = Vec::new();
+        let mut case_rows = Vec::with_capacity(decided.len());
+        let mut audits = Vec::new();
+        let mut links = Vec::new();
+        let mut card_updates: Vec<(i64, NaiveDate)> = Vec::new();
+        for d in decided {
+            let case_id = self.next_case;
+            self.next_case += 1;
             let filer = match &d.row.filer_account_id {
                 Set(id) => *id,
                 _ => 0,
             };
-            d.documents.iter().map(move |doc| (doc, filer, d.filed_at))
-        })
-        .collect();
-    for chunk in all_docs.chunks(ROWS_PER_INSERT) {
-        documents::Entity::insert_many(chunk.iter().map(|(doc, filer, at)| documents::ActiveModel {
-            id: NotSet,
-            public_id: Set(doc.public_id.clone()),
-            sha256: Set(doc.sha256.clone()),
-            size: Set(doc.size),
-            content_type: Set(doc.content_type.clone()),
-            original_name: Set(crate::documents::display_name(&doc.original_name)),
-            doc_type: Set(doc.doc_type.clone()),
-            uploaded_by: Set(*filer),
-            created_at: Set(*at),
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-        let ids: Vec<(String, i64)> = documents::Entity::find()
-            .select_only()
-            .column(documents::Column::PublicId)
-            .column(documents::Column::Id)
-            .filter(documents::Column::PublicId.is_in(chunk.iter().map(|(d, _, _)| d.public_id.clone())))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        doc_ids.extend(ids);
-    }
-
-    let mut card_updates: Vec<(i64, NaiveDate)> = Vec::new();
-    for chunk in decided.chunks(ROWS_PER_INSERT) {
-        cases::Entity::insert_many(chunk.iter().map(|d| d.row.clone()))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| {
-                if StoreError::is_unique_violation(&e, "open_card") {
-                    StoreError::ExtensionPending
-                } else {
-                    StoreError::Db(e)
-                }
-            })?;
-        let ids: HashMap<String, i64> = cases::Entity::find()
-            .select_only()
-            .column(cases::Column::CaseNumber)
-            .column(cases::Column::Id)
-            .filter(cases::Column::CaseNumber.is_in(chunk.iter().map(|d| d.case_number.clone())))
-            .into_tuple::<(String, i64)>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .collect();
-        let case_id = |d: &DecidedCase| {
-            ids.get(&d.case_number)
-                .copied()
-                .ok_or_else(|| StoreError::Corrupt(format!("case {} was not written", d.case_number)))
-        };
-        let mut audits = Vec::new();
-        let mut links = Vec::new();
-        for d in chunk {
-            let id = case_id(d)?;
-            audits.extend(d.audits.iter().cloned().map(|mut a| {
-                a.case_id = Set(id);
-                a
-            }));
-            for doc in &d.documents {
-                let document_id = *doc_ids
-                    .get(&doc.public_id)
-                    .ok_or_else(|| StoreError::Corrupt(format!("document {} was not written", doc.public_id)))?;
+            for doc in d.documents {
+                let document_id = self.next_document;
+                self.next_document += 1;
                 links.push(case_documents::ActiveModel {
-                    id: NotSet,
-                    case_id: Set(id),
+                    id: Set(self.next_link),
+                    case_id: Set(case_id),
                     document_id: Set(document_id),
                     doc_type: Set(doc.doc_type.clone()),
                     purpose: Set("filing".into()),
                     carried_over: Set(false),
                     added_at: Set(d.filed_at),
                 });
+                self.next_link += 1;
+                documents_rows.push(documents::ActiveModel {
+                    id: Set(document_id),
+                    public_id: Set(doc.public_id),
+                    sha256: Set(doc.sha256),
+                    size: Set(doc.size),
+                    content_type: Set(doc.content_type),
+                    original_name: Set(crate::documents::display_name(&doc.original_name)),
+                    doc_type: Set(doc.doc_type),
+                    uploaded_by: Set(filer),
+                    created_at: Set(d.filed_at),
+                });
+            }
+            for mut a in d.audits {
+                a.id = Set(self.next_audit);
+                self.next_audit += 1;
+                a.case_id = Set(case_id);
+                audits.push(a);
             }
             if let Some(expiry) = d.new_card_expiry {
                 card_updates.push((d.card_id, expiry));
             }
+            let mut row = d.row;
+            row.id = Set(case_id);
+            case_rows.push(row);
         }
-        for part in audits.chunks(ROWS_PER_INSERT * 2) {
-            audit_log::Entity::insert_many(part.to_vec())
-                .exec_without_returning(&txn)
+        // documents and cases before the rows that point at them
+        insert_chunks(txn, documents_rows).await?;
+        for chunk in case_rows.chunks(ROWS_PER_INSERT) {
+            cases::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await
+                .map_err(|e| {
+                    if StoreError::is_unique_violation(&e, "open_card") {
+                        StoreError::ExtensionPending
+                    } else {
+                        StoreError::Db(e)
+                    }
+                })?;
+        }
+        insert_chunks(txn, audits).await?;
+        insert_chunks(txn, links).await?;
+
+        // issued cases extend their card: one UPDATE … CASE id WHEN … per chunk
+        for part in card_updates.chunks(ROWS_PER_INSERT) {
+            let mut expiry = CaseStatement::new();
+            for (card_id, on) in part {
+                expiry = expiry.case(cards::Column::Id.eq(*card_id), Expr::val(*on));
+            }
+            let expiry = expiry.finally(Expr::col(cards::Column::ExpiresOn));
+            cards::Entity::update_many()
+                .col_expr(cards::Column::ExpiresOn, expiry.into())
+                .col_expr(cards::Column::UpdatedAt, Expr::value(now))
+                .filter(cards::Column::Id.is_in(part.iter().map(|(id, _)| *id)))
+                .exec(txn)
                 .await?;
         }
-        for part in links.chunks(ROWS_PER_INSERT * 2) {
-            case_documents::Entity::insert_many(part.to_vec())
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        Ok(())
     }
 
-    // issued cases extend their card: one UPDATE … CASE id WHEN … per chunk
-    for part in card_updates.chunks(ROWS_PER_INSERT) {
-        let mut expiry = CaseStatement::new();
-        for (card_id, on) in part {
-            expiry = expiry.case(cards::Column::Id.eq(*card_id), Expr::val(*on));
+    /// Builds the dropped indexes again, brings PostgreSQL's id sequences past the rows
+    /// the load numbered, and commits. `progress` is told each index as it is built.
+    pub async fn finish(self, progress: impl Fn(&str)) -> Result<(), StoreError> {
+        let txn = self.txn;
+        for (name, sql) in &self.rebuild {
+            progress(name);
+            txn.execute_unprepared(sql).await?;
         }
-        let expiry = expiry.finally(Expr::col(cards::Column::ExpiresOn));
-        cards::Entity::update_many()
-            .col_expr(cards::Column::ExpiresOn, expiry.into())
-            .col_expr(cards::Column::UpdatedAt, Expr::value(now))
-            .filter(cards::Column::Id.is_in(part.iter().map(|(id, _)| *id)))
-            .exec(&txn)
+        if txn.get_database_backend() == DbBackend::Postgres {
+            for table in LOADED_TABLES {
+                txn.execute_unprepared(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                ))
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Inserts `rows` in multi-row statements of up to `ROWS_PER_INSERT * 2` rows.
+async fn insert_chunks<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT * 2).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }

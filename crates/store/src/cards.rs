@@ -9,15 +9,11 @@ pub use goldcard_domain::card_csv::{CardRow, OPTIONAL_COLUMNS, REQUIRED_COLUMNS,
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    EntityTrait, TransactionTrait,
+    EntityTrait, TransactionSession, TransactionTrait,
 };
 
 /// Writes cards in one transaction: new UI numbers are inserted, known ones updated.
-pub async fn import(
-    db: &sea_orm::DatabaseConnection,
-    rows: &[CardRow],
-    now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
+pub async fn import<C: TransactionTrait>(db: &C, rows: &[CardRow], now: DateTime<Utc>) -> Result<usize, StoreError> {
     let txn = db.begin().await?;
     for chunk in rows.chunks(500) {
         cards::Entity::insert_many(chunk.iter().map(|r| active(r, now)))
@@ -73,6 +69,41 @@ pub fn active(r: &CardRow, now: DateTime<Utc>) -> cards::ActiveModel {
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// A card found by its holder's UI number and birth date, with the number of its pending
+/// case (the one still open on it), if any.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct HolderCard {
+    /// The card.
+    #[sea_orm(nested)]
+    pub card: cards::Model,
+    /// The number of the case open on the card, if any.
+    pub pending_case: Option<String>,
+}
+
+/// [`for_holder`] and the card's pending case, in one query.
+pub async fn for_holder_with_pending<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ui_number: &UiNumber,
+    birth_date: NaiveDate,
+) -> Result<Option<HolderCard>, StoreError> {
+    use crate::entity::cases;
+    use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
+    Ok(cards::Entity::find()
+        .filter(cards::Column::UiNumber.eq(ui_number.as_str()))
+        .join(
+            JoinType::LeftJoin,
+            cards::Entity::belongs_to(cases::Entity)
+                .from(cards::Column::Id)
+                .to(cases::Column::OpenCardId)
+                .into(),
+        )
+        .column_as(cases::Column::CaseNumber, "pending_case")
+        .into_model::<HolderCard>()
+        .one(db)
+        .await?
+        .filter(|h| h.card.birth_date == birth_date))
 }
 
 /// The card with this UI number, if its holder's birth date is `birth_date` (the holder's

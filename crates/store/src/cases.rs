@@ -4,7 +4,9 @@ use crate::entity::{cards, case_documents, cases};
 use crate::error::StoreError;
 use goldcard_domain::{Catalog, FieldCode, ValidityYears};
 use goldcard_workflow::{CaseFacts, SupplementFacts, SupplementItem};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// A case row with the facts derived from it.
 #[derive(Debug, Clone)]
@@ -21,14 +23,33 @@ pub async fn load<C: ConnectionTrait>(
     case_number: &str,
     catalog: &Catalog,
 ) -> Result<Option<LoadedCase>, StoreError> {
-    let Some(row) = cases::Entity::find()
+    // the case with its card's expiry, in one query
+    let Some((row, card_expires_on)) = cases::Entity::find()
         .filter(cases::Column::CaseNumber.eq(case_number))
+        .join(
+            JoinType::InnerJoin,
+            cases::Entity::belongs_to(cards::Entity)
+                .from(cases::Column::CardId)
+                .to(cards::Column::Id)
+                .into(),
+        )
+        .column_as(cards::Column::ExpiresOn, "card_expires_on")
+        .into_model::<WithCardExpiry>()
         .one(db)
         .await?
+        .map(|w| (w.case, w.card_expires_on))
     else {
         return Ok(None);
     };
-    load_row(db, row, catalog).await.map(Some)
+    with_card_expiry(db, row, card_expires_on, catalog).await.map(Some)
+}
+
+/// A case row read with its card's expiry.
+#[derive(Debug, FromQueryResult)]
+struct WithCardExpiry {
+    #[sea_orm(nested)]
+    case: cases::Model,
+    card_expires_on: chrono::NaiveDate,
 }
 
 /// Builds the facts for a case row already read.
@@ -44,6 +65,16 @@ pub async fn load_row<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("case {} has no card", row.case_number)))?;
+    with_card_expiry(db, row, card_expires_on, catalog).await
+}
+
+/// Builds the facts for a case row read with its card's expiry.
+async fn with_card_expiry<C: ConnectionTrait>(
+    db: &C,
+    row: cases::Model,
+    card_expires_on: chrono::NaiveDate,
+    catalog: &Catalog,
+) -> Result<LoadedCase, StoreError> {
     let uploaded = match (row.supplement_due_on, row.supplement_requested_at) {
         (Some(_), Some(asked_at)) if row.supplement_items.is_some() => {
             case_documents::Entity::find()
@@ -124,13 +155,5 @@ pub async fn filed_by<C: ConnectionTrait>(
         .order_by_desc(cases::Column::Id)
         .limit(limit)
         .all(db)
-        .await?)
-}
-
-/// The card's pending (not yet decided) extension, if any.
-pub async fn pending_for_card<C: ConnectionTrait>(db: &C, card_id: i64) -> Result<Option<cases::Model>, StoreError> {
-    Ok(cases::Entity::find()
-        .filter(cases::Column::OpenCardId.eq(card_id))
-        .one(db)
         .await?)
 }

@@ -70,11 +70,19 @@ impl Store {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 // WAL + NORMAL: a commit survives a process crash (SIGKILL); PostgreSQL with
                 // fsync is the production database for durability across power loss.
-                o.journal_mode(SqliteJournalMode::Wal)
+                let o = o
+                    .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
-                    .pragma("cache_size", format!("-{cache_kib}"))
+                    .pragma("cache_size", format!("-{cache_kib}"));
+                if bulk {
+                    // a bulk load is one transaction: its statement journals (one per
+                    // multi-row insert) stay in memory rather than in temporary files
+                    o.pragma("temp_store", "MEMORY")
+                } else {
+                    o
+                }
             });
         }
         let db = Database::connect(opts).await?;

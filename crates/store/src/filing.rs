@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use goldcard_domain::filing::ExtensionFiling;
 use goldcard_domain::{FieldError, FilingWindow, WindowStatus, taipei_date};
 use goldcard_workflow::Actor;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Order, Query};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::BTreeSet;
 
 /// Why a filing was refused (nothing was written).
@@ -102,17 +103,17 @@ pub async fn carried_over_for(
     if !(same_field && same_criterion && same_version) {
         return Ok(Vec::new());
     }
-    let Some(previous) = cases::Entity::find()
-        .filter(cases::Column::CardId.eq(card.id))
-        .filter(cases::Column::State.eq("issued"))
-        .order_by_desc(cases::Column::Id)
-        .one(db)
-        .await?
-    else {
-        return Ok(Vec::new());
-    };
+    // the documents of the card's latest issued case, in one query
+    let previous = Query::select()
+        .column(cases::Column::Id)
+        .from(cases::Entity)
+        .and_where(cases::Column::CardId.eq(card.id))
+        .and_where(cases::Column::State.eq("issued"))
+        .order_by(cases::Column::Id, Order::Desc)
+        .limit(1)
+        .to_owned();
     Ok(case_documents::Entity::find()
-        .filter(case_documents::Column::CaseId.eq(previous.id))
+        .filter(case_documents::Column::CaseId.in_subquery(previous))
         .all(db)
         .await?
         .into_iter()

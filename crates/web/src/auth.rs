@@ -37,9 +37,16 @@ pub struct CredentialCache {
 
 #[derive(Clone)]
 struct CachedCredential {
-    account: account::Model,
-    session_ends: Option<chrono::DateTime<chrono::Utc>>,
+    found: Resolved,
     at: Instant,
+}
+
+/// What a credential resolves to: its account and, for a sign-in session, the session's
+/// row id and when it ends.
+#[derive(Clone)]
+struct Resolved {
+    account: account::Model,
+    session: Option<(i64, chrono::DateTime<chrono::Utc>)>,
 }
 
 fn credential_key(token: &str) -> [u8; 32] {
@@ -48,18 +55,14 @@ fn credential_key(token: &str) -> [u8; 32] {
 
 impl CredentialCache {
     /// The account and session end remembered for `token`, while fresh and unexpired at `now`.
-    fn get(
-        &self,
-        token: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Option<(account::Model, Option<chrono::DateTime<chrono::Utc>>)> {
+    fn get(&self, token: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Resolved> {
         let entries = self.entries.lock().ok()?;
         let e = entries.get(&credential_key(token))?;
-        let fresh = e.at.elapsed() < CREDENTIAL_TTL && e.session_ends.is_none_or(|ends| ends > now);
-        fresh.then(|| (e.account.clone(), e.session_ends))
+        let fresh = e.at.elapsed() < CREDENTIAL_TTL && e.found.session.is_none_or(|(_, ends)| ends > now);
+        fresh.then(|| e.found.clone())
     }
 
-    fn put(&self, token: &str, account: &account::Model, session_ends: Option<chrono::DateTime<chrono::Utc>>) {
+    fn put(&self, token: &str, found: &Resolved) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= CREDENTIAL_CAP {
                 entries.clear();
@@ -67,8 +70,7 @@ impl CredentialCache {
             entries.insert(
                 credential_key(token),
                 CachedCredential {
-                    account: account.clone(),
-                    session_ends,
+                    found: found.clone(),
                     at: Instant::now(),
                 },
             );
@@ -110,6 +112,8 @@ pub struct Caller {
     /// When its session ends if nothing more happens (none for an API token): the
     /// applicant portal's countdown.
     pub session_ends: Option<chrono::DateTime<chrono::Utc>>,
+    /// The row id of its sign-in session (none for an API token).
+    pub session_id: Option<i64>,
 }
 
 impl Caller {
@@ -180,7 +184,7 @@ pub async fn authorize(
                 None => resolve(&state, token, now).await,
             };
             match found {
-                Ok(Some((a, session_ends))) => match a.role.parse::<Role>() {
+                Ok(Some(Resolved { account: a, session })) => match a.role.parse::<Role>() {
                     Ok(role) => Some(Caller {
                         account_id: a.id,
                         login: a.login,
@@ -189,7 +193,8 @@ pub async fn authorize(
                         token: token.to_string(),
                         locale: a.locale,
                         via_cookie,
-                        session_ends,
+                        session_ends: session.map(|(_, ends)| ends),
+                        session_id: session.map(|(id, _)| id),
                     }),
                     Err(_) => return ApiError::forbidden("the account's role is not known").into_response(),
                 },
@@ -300,11 +305,16 @@ async fn resolve(
     state: &AppState,
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<(account::Model, Option<chrono::DateTime<chrono::Utc>>)>, ApiError> {
+) -> Result<Option<Resolved>, ApiError> {
     let found = if token.starts_with(sign_in::SESSION_PREFIX) {
-        sign_in::session_account(state.store.db(), token, now)
+        sign_in::live_session(state.store.db(), token, now)
             .await
-            .map(|found| found.map(|(account, ends)| (account, Some(ends))))
+            .map(|found| {
+                found.map(|(account, ends, id)| Resolved {
+                    account,
+                    session: Some((id, ends)),
+                })
+            })
             .map_err(|e| match e {
                 sign_in::SignInError::Store(e) => ApiError::from(e),
                 other => ApiError::unauthorized(other.to_string()),
@@ -312,11 +322,11 @@ async fn resolve(
     } else {
         accounts::account_for_token(state.store.db(), token, now)
             .await
-            .map(|found| found.map(|account| (account, None)))
+            .map(|found| found.map(|account| Resolved { account, session: None }))
             .map_err(ApiError::from)
     }?;
-    if let Some((account, ends)) = &found {
-        state.credentials.put(token, account, *ends);
+    if let Some(found) = &found {
+        state.credentials.put(token, found);
     }
     Ok(found)
 }

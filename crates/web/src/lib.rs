@@ -57,6 +57,8 @@ pub struct AppState {
     pub credentials: Arc<auth::CredentialCache>,
     /// The officers, read at most every [`service::STAFF_TTL`].
     pub staff: Arc<service::StaffCache>,
+    /// Consents given in sign-in sessions, once read.
+    pub consents: Arc<service::ConsentCache>,
     /// A request still running after this is answered 503 `timeout`.
     pub request_timeout: std::time::Duration,
 }
@@ -316,6 +318,13 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// The page benchmark's baseline (targets.md, `scripts/bench-pages`): axum answering a
+/// fixed string on `listener`, with none of goldcard's layers, in the service's process
+/// (so on the same runtime and cores), until the process ends.
+pub async fn serve_baseline(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, Router::new().route("/", axum::routing::get(healthz))).await
 }
 
 /// Liveness: the process answers.

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use goldcard_domain::FieldError;
 use goldcard_store::StoreError;
 use goldcard_store::accounts;
+use goldcard_store::cases::LoadedCase;
 use goldcard_store::entity::{accounts as account, audit_log, case_documents, cases, documents};
 use goldcard_store::events::{self, FireError};
 use goldcard_store::queues;
@@ -51,6 +52,44 @@ impl StaffCache {
             *g = None;
         }
     }
+}
+
+/// Consents remembered once read: a consent is never withdrawn, so the portal's pages
+/// need not read again that an applicant consented in this sign-in session.
+#[derive(Default)]
+pub struct ConsentCache {
+    entries: std::sync::Mutex<HashMap<(i64, i64, String), i64>>,
+}
+
+/// Consents kept at most; past it the cache starts again empty.
+const CONSENT_CAP: usize = 50_000;
+
+/// The consent (its row id) `account_id` gave to the text `version` in the sign-in session
+/// `session_id`, if any; a consent found is remembered.
+pub async fn consent_in_session(
+    state: &AppState,
+    account_id: i64,
+    session_id: i64,
+    version: &str,
+) -> ApiResult<Option<i64>> {
+    let key = (account_id, session_id, version.to_string());
+    if let Ok(entries) = state.consents.entries.lock()
+        && let Some(id) = entries.get(&key)
+    {
+        return Ok(Some(*id));
+    }
+    let found = goldcard_store::consents::given_in_session(state.store.db(), account_id, session_id, version)
+        .await?
+        .map(|row| row.id);
+    if let Some(id) = found
+        && let Ok(mut entries) = state.consents.entries.lock()
+    {
+        if entries.len() >= CONSENT_CAP {
+            entries.clear();
+        }
+        entries.insert(key, id);
+    }
+    Ok(found)
 }
 
 /// The officers, by login.
@@ -136,6 +175,18 @@ pub(crate) fn db_err(e: sea_orm::DbErr) -> ApiError {
 
 pub(crate) fn not_found() -> ApiError {
     ApiError::not_found("case_not_found", "no such case")
+}
+
+/// Loads a case the caller may see with the facts the engine decides on (the case and its
+/// card's expiry in one query); others' cases are "not found", as if they did not exist.
+pub async fn visible_loaded_case(state: &AppState, caller: &Caller, case_number: &str) -> ApiResult<LoadedCase> {
+    let loaded = goldcard_store::cases::load(state.store.db(), case_number, &state.catalogs.catalog)
+        .await?
+        .ok_or_else(not_found)?;
+    if caller.role == Role::Applicant && loaded.row.filer_account_id != caller.account_id {
+        return Err(ApiError::not_yours("case_not_found", "no such case"));
+    }
+    Ok(loaded)
 }
 
 /// Loads a case the caller may see; others' cases are "not found", as if they did not exist.
@@ -291,7 +342,7 @@ pub async fn fire(
     version: Option<i64>,
     body: Map<String, Value>,
 ) -> ApiResult<Fired> {
-    let case = visible_case(state, caller, case_number).await?;
+    let loaded = visible_loaded_case(state, caller, case_number).await?;
     if !state.workflow.has_event(event) {
         return Err(ApiError::conflict(
             "invalid_transition",
@@ -301,10 +352,10 @@ pub async fn fire(
     if !state.access.may_fire(caller.role.as_str(), event).await {
         return Err(ApiError::forbidden(format!("a {} may not fire `{event}`", caller.role)));
     }
-    if event == "pay" && receipt_already_recorded(&case, &body) {
+    if event == "pay" && receipt_already_recorded(&loaded.row, &body) {
         return Ok(Fired {
-            state: case.state,
-            version: case.version,
+            state: loaded.row.state,
+            version: loaded.row.version,
         });
     }
     let reassign_target = if event == "reassign" {
@@ -321,7 +372,6 @@ pub async fn fire(
         attachments: &attachments,
     };
     let now = state.clock.now();
-    let loaded = goldcard_store::cases::load_row(state.store.db(), case, &state.catalogs.catalog).await?;
     match events::fire_on(state.store.db(), state.rules(), caller.actor(), loaded, request, now).await {
         Ok(applied) => Ok(Fired {
             state: applied.state,

@@ -71,6 +71,7 @@ async fn world() -> World {
         counts: Default::default(),
         credentials: Default::default(),
         staff: Default::default(),
+        consents: Default::default(),
         request_timeout: std::time::Duration::from_secs(30),
     };
     World {

@@ -66,7 +66,8 @@ async fn screen(ctx: &Ctx, n: &str, failed: Option<Failed>) -> ApiResult<CaseScr
     let state = &ctx.state;
     let db = state.store.db();
     let lang = ctx.chrome.lang;
-    let row = service::visible_case(state, &ctx.caller, n).await?;
+    let loaded = service::visible_loaded_case(state, &ctx.caller, n).await?;
+    let row = loaded.row.clone();
     let form: Value = serde_json::from_str(&row.form).unwrap_or(Value::Null);
     let catalog = &state.catalogs.catalog;
     let field = catalog.fields.iter().find(|f| f.code.as_str() == row.field);
@@ -113,7 +114,6 @@ async fn screen(ctx: &Ctx, n: &str, failed: Option<Failed>) -> ApiResult<CaseScr
     let authority = field
         .map(|f| lang.pick(&f.authority_zh, &f.authority_en).to_string())
         .unwrap_or_default();
-    let loaded = goldcard_store::cases::load_row(db, row.clone(), catalog).await?;
     let actor = ctx.caller.actor();
     let today = state.today();
     let mut actions = Vec::new();

@@ -365,7 +365,12 @@ async fn render(ctx: &Ctx, name: &str, p: &QueueParams) -> ApiResult<Response> {
             .map(|n| if n >= COUNT_CAP { COUNT_CAP + 1 } else { n })
             .unwrap_or(0)
     } else {
-        let key = format!("{agency}:{}:{}:{today}:{query}", queue.as_str(), ctx.caller.account_id);
+        // a filtered queue counts the same for every officer of the agency, but "mine"
+        let key = if queue == Queue::Mine {
+            format!("mine:{}:{today}:{query}", ctx.caller.account_id)
+        } else {
+            format!("{agency}:{}:{today}:{query}", queue.as_str())
+        };
         counted(ctx, key, cond.clone()).await?
     };
     let rows = queues::page(

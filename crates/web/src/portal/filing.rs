@@ -65,15 +65,10 @@ fn consent_view(p: &Portal, c: &ConsentText) -> ConsentView {
     }
 }
 
-/// The id of the caller's sign-in session (none for a bearer token, which has no portal
-/// session to consent in).
-async fn session_id(p: &Portal) -> Result<Option<i64>, ApiError> {
-    goldcard_access::sign_in::session_id(p.state.store.db(), &p.caller.token, p.state.clock.now())
-        .await
-        .map_err(|e| match e {
-            goldcard_access::sign_in::SignInError::Store(e) => ApiError::from(e),
-            other => ApiError::internal("reading the session", other),
-        })
+/// The id of the caller's sign-in session (none for an API token, which has no portal
+/// session to consent in), as the credential check found it.
+fn session_id(p: &Portal) -> Option<i64> {
+    p.caller.session_id
 }
 
 /// The consent (its row id) the applicant gave to the text in force in this sign-in
@@ -81,14 +76,10 @@ async fn session_id(p: &Portal) -> Result<Option<i64>, ApiError> {
 /// asks again.
 async fn consented(p: &Portal) -> Result<Option<i64>, ApiError> {
     let c = consent_text()?;
-    let Some(session) = session_id(p).await? else {
+    let Some(session) = session_id(p) else {
         return Ok(None);
     };
-    Ok(
-        goldcard_store::consents::given_in_session(p.state.store.db(), p.caller.account_id, session, &c.version)
-            .await?
-            .map(|row| row.id),
-    )
+    crate::service::consent_in_session(&p.state, p.caller.account_id, session, &c.version).await
 }
 
 /// `GET /apply/consent`: step 8, the terms in full.
@@ -114,10 +105,7 @@ pub async fn consent(p: Portal, form: PageForm) -> Response {
             .into_response();
     }
     let now = p.state.clock.now();
-    let session = match session_id(&p).await {
-        Ok(s) => s,
-        Err(e) => return p.fail(e),
-    };
+    let session = session_id(&p);
     match goldcard_store::consents::record(
         p.state.store.db(),
         p.caller.account_id,
@@ -207,8 +195,8 @@ async fn fileable_card(p: &Portal, ui: &str, birth: &str) -> Result<cards::Model
     let (Some(ui), Some(birth)) = (ui, birth) else {
         return Err(Blocked::Fields(StatusCode::UNPROCESSABLE_ENTITY, errors));
     };
-    let card = match goldcard_store::cards::for_holder(p.state.store.db(), &ui, birth).await {
-        Ok(Some(c)) => c,
+    let (card, pending) = match goldcard_store::cards::for_holder_with_pending(p.state.store.db(), &ui, birth).await {
+        Ok(Some(found)) => (found.card, found.pending_case),
         Ok(None) => {
             if let Err(e) = crate::api::cards::lookup_failed(&p.state, &p.caller).await {
                 return Err(Blocked::Failed(e));
@@ -244,10 +232,9 @@ async fn fileable_card(p: &Portal, ui: &str, birth: &str) -> Result<cards::Model
         }
         WindowStatus::Expired => return Err(Blocked::Window(WindowMessage::Expired { expires_on })),
     }
-    match goldcard_store::cases::pending_for_card(p.state.store.db(), card.id).await {
-        Ok(None) => Ok(card),
-        Ok(Some(_)) => Err(Blocked::Window(WindowMessage::Pending)),
-        Err(e) => Err(Blocked::Failed(e.into())),
+    match pending {
+        None => Ok(card),
+        Some(_) => Err(Blocked::Window(WindowMessage::Pending)),
     }
 }
 
