@@ -214,6 +214,13 @@ async fn production_refuses_a_frozen_clock_and_demo_data(db: Db) {
         "{:?}",
         text(&out)
     );
+    // a bulk load locks its tables for its whole run: never on a database in service
+    let out = env.run(&["seed", "--cards", "10"]);
+    assert!(
+        !out.status.success() && text(&out).1.contains("synthetic data is refused"),
+        "{:?}",
+        text(&out)
+    );
     env.set("GOLDCARD_NOW", "2026-11-25T00:00:00Z");
     let out = env.run(&["migrate"]);
     assert!(

@@ -305,6 +305,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_demo(&summary);
             }
             if cards > 0 || cases > 0 {
+                if config.env == Environment::Production {
+                    // the load holds its tables' locks until it commits (BulkLoad)
+                    bail!("synthetic data is refused when GOLDCARD_ENV=production");
+                }
                 // one transaction for all the synthetic rows: a load that fails leaves none
                 let mut load = goldcard_store::bulk::BulkLoad::begin(store.db()).await?;
                 if cards > 0 {

@@ -187,11 +187,19 @@ pub fn decide(rules: Rules<'_>, number: &CaseNumber, case: &ImportCase) -> Resul
 /// The tables a bulk load writes.
 const LOADED_TABLES: [&str; 5] = ["cards", "cases", "audit_log", "documents", "case_documents"];
 
+/// The tables whose ids a bulk load gives itself (cards take theirs from the sequence).
+const NUMBERED_TABLES: [&str; 4] = ["cases", "audit_log", "documents", "case_documents"];
+
 /// A bulk load in progress: one transaction from [`BulkLoad::begin`] to
 /// [`BulkLoad::finish`]; dropped without `finish`, it rolls back and the secondary indexes
 /// it dropped come back with it.
+///
+/// It holds its tables for its whole run: on PostgreSQL an exclusive lock on each (which
+/// `DROP INDEX` needs anyway), on SQLite the database's write lock. A load is for a
+/// database not in service (`goldcard seed` refuses one in production).
 pub struct BulkLoad {
     txn: DatabaseTransaction,
+    failed: bool,
     rebuild: Vec<(String, String)>,
     next_case: i64,
     next_audit: i64,
@@ -221,9 +229,10 @@ async fn next_id(txn: &DatabaseTransaction, table: &str) -> Result<i64, StoreErr
 }
 
 impl BulkLoad {
-    /// Begins a load: opens the transaction (on PostgreSQL, locking the loaded tables
-    /// against other writers, since the load numbers its rows itself) and drops the loaded
-    /// tables' secondary indexes, remembering their definitions.
+    /// Begins a load: opens the transaction (on PostgreSQL, locking the loaded tables at
+    /// once, or failing at once when another session holds them, since the load numbers
+    /// its rows itself and drops indexes) and drops the loaded tables' secondary indexes,
+    /// remembering their definitions.
     pub async fn begin(db: &DatabaseConnection) -> Result<BulkLoad, StoreError> {
         let txn = db.begin().await?;
         let backend = txn.get_database_backend();
@@ -231,7 +240,7 @@ impl BulkLoad {
         let (query, name_col, sql_col) = match backend {
             DbBackend::Postgres => {
                 txn.execute_unprepared(&format!(
-                    "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+                    "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT",
                     LOADED_TABLES.join(", ")
                 ))
                 .await?;
@@ -269,6 +278,7 @@ impl BulkLoad {
             next_document: next_id(&txn, "documents").await?,
             next_link: next_id(&txn, "case_documents").await?,
             txn,
+            failed: false,
             rebuild,
         })
     }
@@ -297,7 +307,16 @@ impl BulkLoad {
     /// Writes decided histories: document metadata, case rows, audit rows, the filing's
     /// document links and the issued cards' new expiry dates. Rows are numbered here, so
     /// nothing is read back.
+    /// After an error the load is spoiled: [`BulkLoad::finish`] then rolls it back, since
+    /// part of the batch may have been written.
     pub async fn write(&mut self, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.failed = true;
+        self.write_batch(decided, now).await?;
+        self.failed = false;
+        Ok(())
+    }
+
+    async fn write_batch(&mut self, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
         let txn = &self.txn;
         let mut documents_rows = Vec::new();
         let mut case_rows = Vec::with_capacity(decided.len());
@@ -387,14 +406,24 @@ impl BulkLoad {
     /// the load numbered, and commits. `progress` is told each index as it is built.
     pub async fn finish(self, progress: impl Fn(&str)) -> Result<(), StoreError> {
         let txn = self.txn;
+        if self.failed {
+            txn.rollback().await?;
+            return Err(StoreError::Invalid(
+                "a write of this bulk load failed; the load is rolled back".into(),
+            ));
+        }
         for (name, sql) in &self.rebuild {
             progress(name);
             txn.execute_unprepared(sql).await?;
         }
         if txn.get_database_backend() == DbBackend::Postgres {
-            for table in LOADED_TABLES {
+            // the tables the load numbered itself: their sequences move past its rows, and
+            // never back
+            for table in NUMBERED_TABLES {
                 txn.execute_unprepared(&format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                    "SELECT setval(s, GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), \
+                     COALESCE(pg_sequence_last_value(s), 0), 1), true) \
+                     FROM (SELECT pg_get_serial_sequence('{table}', 'id')::regclass AS s) AS q"
                 ))
                 .await?;
             }

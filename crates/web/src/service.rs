@@ -81,15 +81,23 @@ pub async fn consent_in_session(
     let found = goldcard_store::consents::given_in_session(state.store.db(), account_id, session_id, version)
         .await?
         .map(|row| row.id);
-    if let Some(id) = found
-        && let Ok(mut entries) = state.consents.entries.lock()
-    {
+    if let Some(id) = found {
+        remember_consent(state, account_id, session_id, version, id);
+    }
+    Ok(found)
+}
+
+/// Remembers the latest consent `account_id` gave to `version` in `session_id`.
+pub fn remember_consent(state: &AppState, account_id: i64, session_id: i64, version: &str, id: i64) {
+    if let Ok(mut entries) = state.consents.entries.lock() {
         if entries.len() >= CONSENT_CAP {
             entries.clear();
         }
-        entries.insert(key, id);
+        let latest = entries
+            .entry((account_id, session_id, version.to_string()))
+            .or_insert(id);
+        *latest = Ord::max(*latest, id);
     }
-    Ok(found)
 }
 
 /// The officers, by login.

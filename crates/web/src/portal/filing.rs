@@ -116,7 +116,13 @@ pub async fn consent(p: Portal, form: PageForm) -> Response {
     )
     .await
     {
-        Ok(_) => Redirect::to("/apply/lookup").into_response(),
+        Ok(row) => {
+            if let Some(session) = session {
+                // the latest consent is the one a filing records, as the query finds it
+                crate::service::remember_consent(&p.state, p.caller.account_id, session, &c.version, row.id);
+            }
+            Redirect::to("/apply/lookup").into_response()
+        }
         Err(e) => p.fail(e.into()),
     }
 }
