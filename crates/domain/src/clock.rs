@@ -21,13 +21,16 @@ pub fn taipei_date(now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The instant a Taipei calendar day begins (00:00 +08:00), in UTC.
+///
+/// A fixed offset maps every local time to exactly one instant, except on chrono's first
+/// day, whose Taipei midnight falls before the earliest representable instant: that day
+/// saturates to [`DateTime::<Utc>::MIN_UTC`] instead of panicking.
 pub fn start_of_taipei_day(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN)
         .and_local_timezone(taipei())
         .single()
         .map(|t| t.with_timezone(&Utc))
-        // a fixed offset has exactly one mapping for every local time
-        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(8))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Where the current time comes from. Code asks a `Clock` instead of calling `Utc::now()`,
@@ -125,5 +128,16 @@ mod day_start_tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
         assert_eq!(start_of_taipei_day(day).to_rfc3339(), "2026-11-24T16:00:00+00:00");
         assert_eq!(taipei_date(start_of_taipei_day(day)), day);
+    }
+
+    /// Found by the `dates` fuzz target: chrono's first day (-262143-01-01) begins in Taipei
+    /// before the earliest instant chrono can hold, and the old fallback overflowed.
+    #[test]
+    fn the_first_representable_day_saturates_instead_of_panicking() {
+        assert_eq!(start_of_taipei_day(NaiveDate::MIN), DateTime::<Utc>::MIN_UTC);
+        let next = NaiveDate::MIN.succ_opt().unwrap_or_default();
+        assert_eq!(taipei_date(start_of_taipei_day(next)), next);
+        let last = NaiveDate::MAX;
+        assert_eq!(taipei_date(start_of_taipei_day(last)), last);
     }
 }
