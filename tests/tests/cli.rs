@@ -267,6 +267,22 @@ async fn synthetic_cases_are_consistent_histories(db: Db) {
     assert!(out.status.success(), "{:?}", text(&out));
     // the load dropped the secondary indexes and built each again from its definition
     assert_eq!(index_definitions(&env).await, indexes_before);
+    if let Some(path) = env
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+    {
+        // SQLite: the load ran with a rollback journal (it was the database's only
+        // connection) and left the database in WAL mode again, its journal gone. The file
+        // header says so without opening a connection (which would ask for WAL itself):
+        // bytes 18 and 19 are 2 in WAL mode, 1 with a rollback journal.
+        let header = std::fs::read(path).unwrap();
+        assert_eq!(&header[18..20], &[2, 2], "the database is not in WAL mode after a seed");
+        assert!(
+            !std::path::Path::new(&format!("{path}-journal")).exists(),
+            "a rollback journal was left behind"
+        );
+    }
     // a second load on the same database adds to it (its own case numbers, ids and
     // documents' public ids)
     let out = env.run(&["seed", "--cases", "50"]);

@@ -3,7 +3,8 @@
 mod config;
 mod seeding;
 
-/// mimalloc rather than glibc's malloc: measured in BENCHMARKS.md (bulk load, pages).
+/// mimalloc rather than glibc's malloc, for Rust and (the `override` feature) for the
+/// bundled SQLite too: measured in BENCHMARKS.md (bulk load, pages).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -4,7 +4,8 @@
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use goldcard_domain::{
-    Email, FieldCode, Gender, Nationality, PassportNumber, UiNumber, ValidityYears, add_months_clamped, taipei_date,
+    CaseNumber, Email, FieldCode, Gender, Nationality, PassportNumber, UiNumber, ValidityYears, add_months_clamped,
+    taipei_date,
 };
 use goldcard_store::accounts::{self, Login, NewAccount};
 use goldcard_store::blobs::BlobStore;
@@ -142,27 +143,46 @@ pub async fn synthetic_cards(
         .into_iter()
         .collect();
     let pb = bar(n, "cards");
-    let mut batch = Vec::with_capacity(50_000);
-    for _ in 0..n {
-        let ui = loop {
-            let female = rng.random_bool(0.4);
-            let ui = random_ui_number(&mut rng, female);
-            if seen.insert(ui.as_str().to_string()) {
-                break ui;
-            }
-        };
-        batch.push(random_card(&mut rng, today - Duration::days(60), 365 * 3, ui, catalog)?);
-        if batch.len() == 50_000 {
-            cards::import(load.txn(), &batch, now).await?;
-            pb.inc(batch.len() as u64);
-            batch.clear();
+    // each batch is generated on a thread of its own while the one before it is written
+    // (`alongside`), as the cases below are
+    let mut before: Vec<CardRow> = Vec::new();
+    let mut made = 0u64;
+    loop {
+        let size = Ord::min(CARD_BATCH, n - made);
+        if size == 0 && before.is_empty() {
+            break;
         }
+        let generate = || {
+            let mut batch = Vec::with_capacity(usize::try_from(size)?);
+            for _ in 0..size {
+                let ui = loop {
+                    let female = rng.random_bool(0.4);
+                    let ui = random_ui_number(&mut rng, female);
+                    if seen.insert(ui.as_str().to_string()) {
+                        break ui;
+                    }
+                };
+                batch.push(random_card(&mut rng, today - Duration::days(60), 365 * 3, ui, catalog)?);
+            }
+            anyhow::Ok(batch)
+        };
+        let write = async {
+            if !before.is_empty() {
+                cards::import(load.txn(), &before, now).await?;
+            }
+            anyhow::Ok(before.len() as u64)
+        };
+        let (wrote, generated) = alongside(write, generate);
+        pb.inc(wrote?);
+        before = generated?;
+        made += size;
     }
-    cards::import(load.txn(), &batch, now).await?;
-    pb.inc(batch.len() as u64);
     pb.finish();
     Ok(())
 }
+
+/// Cards generated, and written, per batch.
+const CARD_BATCH: u64 = 50_000;
 
 /// The events that take a new case into each state of the workflow, in turn: submitted,
 /// paid, labor_review, supplement, immigration_review, issued, rejected, withdrawn.
@@ -511,136 +531,215 @@ pub async fn synthetic_cases(
 
     // seeded by the first new case's id too, so that a second load draws other documents'
     // public ids
-    let mut rng = StdRng::seed_from_u64(n ^ 0x5eed ^ (load.next_case_id() as u64).rotate_left(32));
+    let mut ids = load.numbering();
+    let mut rng = StdRng::seed_from_u64(n ^ 0x5eed ^ (ids.next_case_id() as u64).rotate_left(32));
+    let synth = Synth {
+        rules,
+        people: &people,
+        filers,
+        cashier,
+        reviewers,
+        officers,
+        sha256,
+        now,
+        days_this_year,
+    };
     let pb = bar(n, "cases");
     let mut after = 0i64;
-    let mut done = 0u64;
-    while done < n {
-        let page = card::Entity::find()
-            .filter(card::Column::Id.gt(after))
-            // no open case: the unique index on open_card_id answers per card
-            .filter(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(case::Entity)
-                        .and_where(
-                            Expr::col((case::Entity, case::Column::OpenCardId))
-                                .equals((card::Entity, card::Column::Id)),
-                        )
-                        .to_owned(),
+    let mut read = 0u64;
+    // the batch decided and prepared in the previous round, written while the next one is
+    // decided and prepared on a thread of its own (`alongside`)
+    let mut before = bulk::PreparedBatch::default();
+    let mut cases_before = 0u64;
+    loop {
+        let page = if read < n {
+            // cards after the last page: the cases the previous batch files are on cards
+            // before it, so reading ahead of its write sees the same cards
+            card::Entity::find()
+                .filter(card::Column::Id.gt(after))
+                // no open case: the unique index on open_card_id answers per card
+                .filter(
+                    Expr::exists(
+                        Query::select()
+                            .expr(Expr::val(1))
+                            .from(case::Entity)
+                            .and_where(
+                                Expr::col((case::Entity, case::Column::OpenCardId))
+                                    .equals((card::Entity, card::Column::Id)),
+                            )
+                            .to_owned(),
+                    )
+                    .not(),
                 )
-                .not(),
-            )
-            .order_by_asc(card::Column::Id)
-            .limit(Ord::min(CASE_BATCH, n - done))
-            .all(load.txn())
-            .await?;
-        let Some(last) = page.last() else {
-            return Err(anyhow!(
-                "only {done} cards can take a case: generate more cards first (--cards)"
-            ));
+                .order_by_asc(card::Column::Id)
+                .limit(Ord::min(CASE_BATCH, n - read))
+                .all(load.txn())
+                .await?
+        } else {
+            Vec::new()
         };
-        after = last.id;
-        let count = u32::try_from(page.len())?;
-        let numbers = load.reserve_numbers(rules, now, count).await?;
-        let mut decided = Vec::with_capacity(page.len());
-        for (c, number) in page.iter().zip(&numbers) {
-            let walk = synthetic_walk(&mut rng);
-            let open = !walk.ends_with(&["issue"]) && !walk.ends_with(&["reject"]) && !walk.ends_with(&["withdraw"]);
-            let age_days = if open {
-                rng.random_range(1..42)
-            } else {
-                rng.random_range(10..days_this_year)
-            };
-            let filed_at = now - Duration::days(age_days) - Duration::minutes(rng.random_range(0..600));
-            let gap = (now - filed_at) / (walk.len() as i32 + 2);
-            let filer_account = filers[rng.random_range(0..filers.len())];
-            let filer = people
-                .iter()
-                .find(|a| a.id == filer_account.account_id)
-                .ok_or_else(|| anyhow!("no filer"))?;
-            let new = new_case_for(c, filer, rules, 1 + (c.id % 3) as u8)?;
-            let reviewer = reviewers[rng.random_range(0..2)];
-            let officer = officers[rng.random_range(0..2)];
-            let mut claims = 0;
-            let steps = walk
-                .iter()
-                .enumerate()
-                .map(|(k, step)| {
-                    let (actor, body) = match *step {
-                        "pay" => (
-                            cashier,
-                            json!({"amount_twd": new.fee_twd, "receipt_no": format!("SEED-{}", number.as_str())}),
-                        ),
-                        "claim" => {
-                            claims += 1;
-                            (if claims == 1 { reviewer } else { officer }, json!({}))
-                        }
-                        "consult" | "approve" => (reviewer, json!({})),
-                        "request_supplement" => (
-                            reviewer,
-                            json!({"items": [{"doc_type": "salary_proof", "note": "請補附最近三個月薪資單 / Payslips for the last three months"}]}),
-                        ),
-                        "issue" => (officer, json!({})),
-                        "reject" => (
-                            reviewer,
-                            json!({"grounds": "not_eligible", "reason": "月薪未達新臺幣十六萬元 / Monthly salary below NT$160,000",
-                                   "legal_basis": "外國專業人才延攬及僱用法第8條"}),
-                        ),
-                        // before payment the filer withdraws; after it, the officer records
-                        // the holder's written request
-                        "withdraw" if k == 0 => (filer_account, json!({})),
-                        "withdraw" => (
-                            reviewer,
-                            json!({"reason": "申請人書面撤回 / written request of the applicant"}),
-                        ),
-                        other => return Err(anyhow!("unknown synthetic step {other}")),
-                    };
-                    Ok(bulk::ImportStep {
-                        actor,
-                        event: (*step).to_string(),
-                        payload: payload(body),
-                        at: filed_at + gap * (k as i32 + 1),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let field = FieldCode::parse(&c.field).map_err(|e| anyhow!("{e}"))?;
-            let choice = goldcard_domain::filing::FieldChoice {
-                field,
-                criterion: new.criterion.clone(),
-                subfield: new.subfield.clone(),
-            };
-            let documents = goldcard_domain::filing::required_documents(&rules.catalogs.catalog, Some(&choice), false)
-                .into_iter()
-                .map(|doc_type| bulk::ImportDocument {
-                    public_id: format!("doc_{:024x}", rng.random::<u128>() >> 32),
-                    sha256: sha256.clone(),
-                    size: SAMPLE_PDF.len() as i64,
-                    content_type: "application/pdf".into(),
-                    original_name: format!("{doc_type}.pdf"),
-                    doc_type,
-                })
-                .collect();
-            let case = bulk::ImportCase {
-                new,
-                filed_by: filer_account,
-                filed_at,
-                card_expires_on: c.expires_on,
-                documents,
-                steps,
-            };
-            decided.push(
-                bulk::decide(rules, number, &case)
-                    .with_context(|| format!("synthetic case {} on card {}", number.as_str(), c.ui_number))?,
-            );
+        if page.is_empty() && read < n {
+            return Err(anyhow!(
+                "only {read} cards can take a case: generate more cards first (--cards)"
+            ));
         }
-        load.write(decided, now).await?;
-        done += u64::from(count);
-        pb.inc(u64::from(count));
+        if page.is_empty() && before.is_empty() {
+            break;
+        }
+        if let Some(last) = page.last() {
+            after = last.id;
+        }
+        let count = u32::try_from(page.len())?;
+        read += u64::from(count);
+        let numbers = if page.is_empty() {
+            Vec::new()
+        } else {
+            load.reserve_numbers(rules, now, count).await?
+        };
+        let decide = || {
+            let decided = page
+                .iter()
+                .zip(&numbers)
+                .map(|(c, number)| synth.case(&mut rng, c, number))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            anyhow::Ok(bulk::prepare(&mut ids, decided, now)?)
+        };
+        let (wrote, prepared) = alongside(load.write(std::mem::take(&mut before)), decide);
+        wrote?;
+        pb.inc(cases_before);
+        before = prepared?;
+        cases_before = u64::from(count);
     }
     pb.finish();
     Ok(())
+}
+
+/// Runs `write` to completion on this thread while `work` runs on a thread of its own:
+/// the next batch is made on one core while the database's side takes the current one on
+/// the other, instead of the two taking turns. `write` is driven by the runtime this is
+/// called from (a multi-threaded one, which lets this thread block).
+fn alongside<W, F, T>(write: W, work: F) -> (W::Output, T)
+where
+    W: std::future::Future,
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(work);
+            let wrote = tokio::runtime::Handle::current().block_on(write);
+            let made = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (wrote, made)
+        })
+    })
+}
+
+/// What every synthetic case of one load draws on.
+struct Synth<'a> {
+    rules: Rules<'a>,
+    people: &'a [account::Model],
+    filers: [Actor; 3],
+    cashier: Actor,
+    reviewers: [Actor; 2],
+    officers: [Actor; 2],
+    sha256: String,
+    now: DateTime<Utc>,
+    days_this_year: i64,
+}
+
+impl Synth<'_> {
+    /// A synthetic history on card `c`, decided by the engine.
+    fn case(&self, rng: &mut StdRng, c: &card::Model, number: &CaseNumber) -> anyhow::Result<bulk::DecidedCase> {
+        let (rules, now) = (self.rules, self.now);
+        let walk = synthetic_walk(rng);
+        let open = !walk.ends_with(&["issue"]) && !walk.ends_with(&["reject"]) && !walk.ends_with(&["withdraw"]);
+        let age_days = if open {
+            rng.random_range(1..42)
+        } else {
+            rng.random_range(10..self.days_this_year)
+        };
+        let filed_at = now - Duration::days(age_days) - Duration::minutes(rng.random_range(0..600));
+        let gap = (now - filed_at) / (walk.len() as i32 + 2);
+        let filer_account = self.filers[rng.random_range(0..self.filers.len())];
+        let filer = self
+            .people
+            .iter()
+            .find(|a| a.id == filer_account.account_id)
+            .ok_or_else(|| anyhow!("no filer"))?;
+        let new = new_case_for(c, filer, rules, 1 + (c.id % 3) as u8)?;
+        let reviewer = self.reviewers[rng.random_range(0..2)];
+        let officer = self.officers[rng.random_range(0..2)];
+        let cashier = self.cashier;
+        let mut claims = 0;
+        let steps = walk
+            .iter()
+            .enumerate()
+            .map(|(k, step)| {
+                let (actor, body) = match *step {
+                    "pay" => (
+                        cashier,
+                        json!({"amount_twd": new.fee_twd, "receipt_no": format!("SEED-{}", number.as_str())}),
+                    ),
+                    "claim" => {
+                        claims += 1;
+                        (if claims == 1 { reviewer } else { officer }, json!({}))
+                    }
+                    "consult" | "approve" => (reviewer, json!({})),
+                    "request_supplement" => (
+                        reviewer,
+                        json!({"items": [{"doc_type": "salary_proof", "note": "請補附最近三個月薪資單 / Payslips for the last three months"}]}),
+                    ),
+                    "issue" => (officer, json!({})),
+                    "reject" => (
+                        reviewer,
+                        json!({"grounds": "not_eligible", "reason": "月薪未達新臺幣十六萬元 / Monthly salary below NT$160,000",
+                               "legal_basis": "外國專業人才延攬及僱用法第8條"}),
+                    ),
+                    // before payment the filer withdraws; after it, the officer records
+                    // the holder's written request
+                    "withdraw" if k == 0 => (filer_account, json!({})),
+                    "withdraw" => (
+                        reviewer,
+                        json!({"reason": "申請人書面撤回 / written request of the applicant"}),
+                    ),
+                    other => return Err(anyhow!("unknown synthetic step {other}")),
+                };
+                Ok(bulk::ImportStep {
+                    actor,
+                    event: (*step).to_string(),
+                    payload: payload(body),
+                    at: filed_at + gap * (k as i32 + 1),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let field = FieldCode::parse(&c.field).map_err(|e| anyhow!("{e}"))?;
+        let choice = goldcard_domain::filing::FieldChoice {
+            field,
+            criterion: new.criterion.clone(),
+            subfield: new.subfield.clone(),
+        };
+        let documents = goldcard_domain::filing::required_documents(&rules.catalogs.catalog, Some(&choice), false)
+            .into_iter()
+            .map(|doc_type| bulk::ImportDocument {
+                public_id: format!("doc_{:024x}", rng.random::<u128>() >> 32),
+                sha256: self.sha256.clone(),
+                size: SAMPLE_PDF.len() as i64,
+                content_type: "application/pdf".into(),
+                original_name: format!("{doc_type}.pdf"),
+                doc_type,
+            })
+            .collect();
+        let case = bulk::ImportCase {
+            new,
+            filed_by: filer_account,
+            filed_at,
+            card_expires_on: c.expires_on,
+            documents,
+            steps,
+        };
+        bulk::decide(rules, number, &case)
+            .with_context(|| format!("synthetic case {} on card {}", number.as_str(), c.ui_number))
+    }
 }
 
 /// Ends a load: builds its indexes again (a spinner names each) and commits.

@@ -32,8 +32,8 @@ use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    Statement, TransactionTrait, TryIntoModel,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityName, EntityTrait,
+    IdenStatic, Iterable, QueryFilter, QueryTrait, Statement, TransactionTrait, TryIntoModel,
 };
 use serde_json::{Map, Value};
 
@@ -199,21 +199,66 @@ const NUMBERED_TABLES: [&str; 4] = ["cases", "audit_log", "documents", "case_doc
 /// database not in service (`goldcard seed` refuses one in production).
 pub struct BulkLoad {
     txn: DatabaseTransaction,
+    /// SQLite: the connection whose database the load switched from WAL to a rollback
+    /// journal, to switch back when it ends.
+    wal_after: Option<DatabaseConnection>,
     failed: bool,
     rebuild: Vec<(String, String)>,
+    first_ids: Numbering,
+}
+
+/// The ids a load gives its rows, from each table's largest id plus one, advanced by every
+/// batch [`prepare`]d: batches must be written in the order they were prepared.
+#[derive(Debug, Clone)]
+pub struct Numbering {
+    backend: DbBackend,
     next_case: i64,
     next_audit: i64,
     next_document: i64,
     next_link: i64,
 }
 
+impl Numbering {
+    /// The id the next case prepared will get.
+    pub fn next_case_id(&self) -> i64 {
+        self.next_case
+    }
+}
+
+/// Decided histories made ready to write by [`prepare`]: their rows numbered and their
+/// statements built, so that writing them is only handing the statements to the database.
+#[derive(Debug, Default)]
+pub struct PreparedBatch {
+    statements: Vec<Statement>,
+}
+
+impl PreparedBatch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
 impl std::fmt::Debug for BulkLoad {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkLoad")
             .field("rebuild", &self.rebuild.len())
-            .field("next_case", &self.next_case)
+            .field("first_ids", &self.first_ids)
             .finish_non_exhaustive()
     }
+}
+
+/// Sets SQLite's journal mode and returns the mode in force afterwards (lower case; SQLite
+/// keeps WAL while other connections have the database open).
+async fn journal_mode(db: &DatabaseConnection, mode: &str) -> Result<String, StoreError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            format!("PRAGMA journal_mode = {mode}"),
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("PRAGMA journal_mode answered nothing".into()))?;
+    Ok(row.try_get::<String>("", "journal_mode")?.to_lowercase())
 }
 
 /// The next id of `table`: its largest id plus one.
@@ -233,7 +278,21 @@ impl BulkLoad {
     /// once, or failing at once when another session holds them, since the load numbers
     /// its rows itself and drops indexes) and drops the loaded tables' secondary indexes,
     /// remembering their definitions.
+    ///
+    /// On SQLite the load runs with a rollback journal instead of WAL when it is the
+    /// database's only connection (`goldcard seed`): the new pages then go straight to the
+    /// database file (a page the load adds needs no journal entry), where in WAL mode all of
+    /// them went to the log first and every page read back had to be looked up in a log of
+    /// millions of frames, then copied again by the checkpoint. The transaction is as atomic
+    /// either way: killed midway, the journal rolls it back when the database is next
+    /// opened. The database is WAL again when the load ends, and on its next opening in any
+    /// case ([`crate::Store::connect`] asks for WAL). With other connections open, SQLite
+    /// keeps WAL and the load runs in it.
     pub async fn begin(db: &DatabaseConnection) -> Result<BulkLoad, StoreError> {
+        let wal_after = match db.get_database_backend() {
+            DbBackend::Sqlite => (journal_mode(db, "DELETE").await? == "delete").then(|| db.clone()),
+            _ => None,
+        };
         let txn = db.begin().await?;
         let backend = txn.get_database_backend();
         let tables = LOADED_TABLES.map(|t| format!("'{t}'")).join(", ");
@@ -273,11 +332,15 @@ impl BulkLoad {
             txn.execute_unprepared(&format!("DROP INDEX {name}")).await?;
         }
         Ok(BulkLoad {
-            next_case: next_id(&txn, "cases").await?,
-            next_audit: next_id(&txn, "audit_log").await?,
-            next_document: next_id(&txn, "documents").await?,
-            next_link: next_id(&txn, "case_documents").await?,
+            first_ids: Numbering {
+                backend,
+                next_case: next_id(&txn, "cases").await?,
+                next_audit: next_id(&txn, "audit_log").await?,
+                next_document: next_id(&txn, "documents").await?,
+                next_link: next_id(&txn, "case_documents").await?,
+            },
             txn,
+            wal_after,
             failed: false,
             rebuild,
         })
@@ -289,9 +352,10 @@ impl BulkLoad {
         &self.txn
     }
 
-    /// The id the next case written will get.
-    pub fn next_case_id(&self) -> i64 {
-        self.next_case
+    /// The ids the load's first batch gets: the caller advances them through [`prepare`]
+    /// (the only numbering of this load, so take them once).
+    pub fn numbering(&self) -> Numbering {
+        self.first_ids.clone()
     }
 
     /// Reserves `n` case numbers of the year of `at`, in order (one bump of the sequence).
@@ -304,107 +368,41 @@ impl BulkLoad {
         reserve_case_numbers(&self.txn, &rules.workflow.case_type, at, n).await
     }
 
-    /// Writes decided histories: document metadata, case rows, audit rows, the filing's
-    /// document links and the issued cards' new expiry dates. Rows are numbered here, so
-    /// nothing is read back.
+    /// Writes a batch made by [`prepare`] (batches in the order they were prepared).
     /// After an error the load is spoiled: [`BulkLoad::finish`] then rolls it back, since
     /// part of the batch may have been written.
-    pub async fn write(&mut self, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn write(&mut self, batch: PreparedBatch) -> Result<(), StoreError> {
         self.failed = true;
-        self.write_batch(decided, now).await?;
+        for statement in batch.statements {
+            self.txn.execute_raw(statement).await.map_err(|e| {
+                if StoreError::is_unique_violation(&e, "open_card") {
+                    StoreError::ExtensionPending
+                } else {
+                    StoreError::Db(e)
+                }
+            })?;
+        }
         self.failed = false;
-        Ok(())
-    }
-
-    async fn write_batch(&mut self, decided: Vec<DecidedCase>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let txn = &self.txn;
-        let mut documents_rows = Vec::new();
-        let mut case_rows = Vec::with_capacity(decided.len());
-        let mut audits = Vec::new();
-        let mut links = Vec::new();
-        let mut card_updates: Vec<(i64, NaiveDate)> = Vec::new();
-        for d in decided {
-            let case_id = self.next_case;
-            self.next_case += 1;
-            let filer = match &d.row.filer_account_id {
-                Set(id) => *id,
-                _ => 0,
-            };
-            for doc in d.documents {
-                let document_id = self.next_document;
-                self.next_document += 1;
-                links.push(case_documents::ActiveModel {
-                    id: Set(self.next_link),
-                    case_id: Set(case_id),
-                    document_id: Set(document_id),
-                    doc_type: Set(doc.doc_type.clone()),
-                    purpose: Set("filing".into()),
-                    carried_over: Set(false),
-                    added_at: Set(d.filed_at),
-                });
-                self.next_link += 1;
-                documents_rows.push(documents::ActiveModel {
-                    id: Set(document_id),
-                    public_id: Set(doc.public_id),
-                    sha256: Set(doc.sha256),
-                    size: Set(doc.size),
-                    content_type: Set(doc.content_type),
-                    original_name: Set(crate::documents::display_name(&doc.original_name)),
-                    doc_type: Set(doc.doc_type),
-                    uploaded_by: Set(filer),
-                    created_at: Set(d.filed_at),
-                });
-            }
-            for mut a in d.audits {
-                a.id = Set(self.next_audit);
-                self.next_audit += 1;
-                a.case_id = Set(case_id);
-                audits.push(a);
-            }
-            if let Some(expiry) = d.new_card_expiry {
-                card_updates.push((d.card_id, expiry));
-            }
-            let mut row = d.row;
-            row.id = Set(case_id);
-            case_rows.push(row);
-        }
-        // documents and cases before the rows that point at them
-        insert_chunks(txn, documents_rows).await?;
-        for chunk in case_rows.chunks(ROWS_PER_INSERT) {
-            cases::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await
-                .map_err(|e| {
-                    if StoreError::is_unique_violation(&e, "open_card") {
-                        StoreError::ExtensionPending
-                    } else {
-                        StoreError::Db(e)
-                    }
-                })?;
-        }
-        insert_chunks(txn, audits).await?;
-        insert_chunks(txn, links).await?;
-
-        // issued cases extend their card: one UPDATE … CASE id WHEN … per chunk
-        for part in card_updates.chunks(ROWS_PER_INSERT) {
-            let mut expiry = CaseStatement::new();
-            for (card_id, on) in part {
-                expiry = expiry.case(cards::Column::Id.eq(*card_id), Expr::val(*on));
-            }
-            let expiry = expiry.finally(Expr::col(cards::Column::ExpiresOn));
-            cards::Entity::update_many()
-                .col_expr(cards::Column::ExpiresOn, expiry.into())
-                .col_expr(cards::Column::UpdatedAt, Expr::value(now))
-                .filter(cards::Column::Id.is_in(part.iter().map(|(id, _)| *id)))
-                .exec(txn)
-                .await?;
-        }
         Ok(())
     }
 
     /// Builds the dropped indexes again, brings PostgreSQL's id sequences past the rows
     /// the load numbered, and commits. `progress` is told each index as it is built.
     pub async fn finish(self, progress: impl Fn(&str)) -> Result<(), StoreError> {
+        let wal_after = self.wal_after.clone();
+        let ended = self.end(progress).await;
+        if let Some(db) = wal_after {
+            let mode = journal_mode(&db, "WAL").await?;
+            if mode != "wal" {
+                return Err(StoreError::Corrupt(format!(
+                    "the database stayed in journal mode {mode} after a bulk load"
+                )));
+            }
+        }
+        ended
+    }
+
+    async fn end(self, progress: impl Fn(&str)) -> Result<(), StoreError> {
         let txn = self.txn;
         if self.failed {
             txn.rollback().await?;
@@ -433,17 +431,154 @@ impl BulkLoad {
     }
 }
 
-/// Inserts `rows` in multi-row statements of up to `ROWS_PER_INSERT * 2` rows.
-async fn insert_chunks<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), StoreError>
+/// Makes decided histories ready to write, with no database at hand (so it can run on
+/// another thread while the previous batch is written): numbers their rows from `ids` and
+/// builds the statements for document metadata, case rows, audit rows, the filing's
+/// document links and the issued cards' new expiry dates, in that order (rows before the
+/// rows that point at them).
+pub fn prepare(
+    ids: &mut Numbering,
+    decided: Vec<DecidedCase>,
+    now: DateTime<Utc>,
+) -> Result<PreparedBatch, StoreError> {
+    let backend = ids.backend;
+    let mut documents_rows = Vec::new();
+    let mut case_rows = Vec::with_capacity(decided.len());
+    let mut audits = Vec::new();
+    let mut links = Vec::new();
+    let mut card_updates: Vec<(i64, NaiveDate)> = Vec::new();
+    for d in decided {
+        let case_id = ids.next_case;
+        ids.next_case += 1;
+        let filer = match &d.row.filer_account_id {
+            Set(id) => *id,
+            _ => 0,
+        };
+        for doc in d.documents {
+            let document_id = ids.next_document;
+            ids.next_document += 1;
+            links.push(case_documents::ActiveModel {
+                id: Set(ids.next_link),
+                case_id: Set(case_id),
+                document_id: Set(document_id),
+                doc_type: Set(doc.doc_type.clone()),
+                purpose: Set("filing".into()),
+                carried_over: Set(false),
+                added_at: Set(d.filed_at),
+            });
+            ids.next_link += 1;
+            documents_rows.push(documents::ActiveModel {
+                id: Set(document_id),
+                public_id: Set(doc.public_id),
+                sha256: Set(doc.sha256),
+                size: Set(doc.size),
+                content_type: Set(doc.content_type),
+                original_name: Set(crate::documents::display_name(&doc.original_name)),
+                doc_type: Set(doc.doc_type),
+                uploaded_by: Set(filer),
+                created_at: Set(d.filed_at),
+            });
+        }
+        for mut a in d.audits {
+            a.id = Set(ids.next_audit);
+            ids.next_audit += 1;
+            a.case_id = Set(case_id);
+            audits.push(a);
+        }
+        if let Some(expiry) = d.new_card_expiry {
+            card_updates.push((d.card_id, expiry));
+        }
+        let mut row = d.row;
+        row.id = Set(case_id);
+        case_rows.push(row);
+    }
+    let mut statements = Vec::new();
+    insert_rows(&mut statements, backend, documents_rows, ROWS_PER_INSERT * 2)?;
+    insert_rows(&mut statements, backend, case_rows, ROWS_PER_INSERT)?;
+    insert_rows(&mut statements, backend, audits, ROWS_PER_INSERT * 2)?;
+    insert_rows(&mut statements, backend, links, ROWS_PER_INSERT * 2)?;
+    // issued cases extend their card: one UPDATE … CASE id WHEN … per chunk
+    for part in card_updates.chunks(ROWS_PER_INSERT) {
+        let mut expiry = CaseStatement::new();
+        for (card_id, on) in part {
+            expiry = expiry.case(cards::Column::Id.eq(*card_id), Expr::val(*on));
+        }
+        let expiry = expiry.finally(Expr::col(cards::Column::ExpiresOn));
+        statements.push(
+            cards::Entity::update_many()
+                .col_expr(cards::Column::ExpiresOn, expiry.into())
+                .col_expr(cards::Column::UpdatedAt, Expr::value(now))
+                .filter(cards::Column::Id.is_in(part.iter().map(|(id, _)| *id)))
+                .build(backend),
+        );
+    }
+    Ok(PreparedBatch { statements })
+}
+
+/// Adds the statements inserting `rows` of one table, in multi-row statements of up to
+/// `per_statement` rows, every column given. The statement's text is written once per size
+/// and used again, so the driver prepares it once (its statement cache is keyed by the
+/// text), and each value is moved out of its row rather than copied into a query builder.
+fn insert_rows<A>(
+    statements: &mut Vec<Statement>,
+    backend: DbBackend,
+    rows: Vec<A>,
+    per_statement: usize,
+) -> Result<(), StoreError>
 where
-    A: ActiveModelTrait + Send,
+    A: ActiveModelTrait,
 {
+    let columns: Vec<<A::Entity as EntityTrait>::Column> = <A::Entity as EntityTrait>::Column::iter().collect();
+    let table = A::Entity::default().table_name();
+    let mut full_size: Option<String> = None;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT * 2).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
+        let mut values = Vec::with_capacity(per_statement * columns.len());
+        let mut count = 0;
+        for mut row in rows.by_ref().take(per_statement) {
+            for column in &columns {
+                values.push(
+                    row.take(*column).into_value().ok_or_else(|| {
+                        StoreError::Invalid(format!("a bulk row of {table} lacks {}", column.as_str()))
+                    })?,
+                );
+            }
+            count += 1;
+        }
+        let sql = if count == per_statement {
+            full_size
+                .get_or_insert_with(|| insert_sql(backend, table, &columns, count))
+                .clone()
+        } else {
+            insert_sql(backend, table, &columns, count)
+        };
+        statements.push(Statement::from_sql_and_values(backend, sql, values));
     }
     Ok(())
+}
+
+/// `INSERT INTO table (columns) VALUES (…), …` for `rows` rows, in the backend's
+/// placeholder style.
+fn insert_sql<C: IdenStatic>(backend: DbBackend, table: &str, columns: &[C], rows: usize) -> String {
+    use std::fmt::Write;
+    let names: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
+    let mut sql = format!("INSERT INTO \"{table}\" ({}) VALUES ", names.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns.len() {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            match backend {
+                DbBackend::Postgres => {
+                    let _ = write!(sql, "${n}");
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }

@@ -23,7 +23,7 @@ impl Store {
         Store::connect_tuned(url, false).await
     }
 
-    /// Connects for a bulk load (`goldcard seed`): on SQLite, one connection with a 512 MiB
+    /// Connects for a bulk load (`goldcard seed`): on SQLite, one connection with a 256 MiB
     /// page cache, so that the indexes of a million-row table stay in memory while rows
     /// arrive in random key order. Durability is the same as [`Store::connect`].
     pub async fn connect_bulk(url: &str) -> Result<Store, StoreError> {
