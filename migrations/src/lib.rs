@@ -12,6 +12,7 @@ mod m20261202_000005_queue_filter_index;
 mod m20261203_000006_portal_review;
 mod m20261203_000007_access_log_and_idempotency;
 mod m20261206_000008_queue_sort_indexes;
+mod m20261207_000009_supplement_queue_index;
 
 /// Applies goldcard's migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_portal_review::Migration),
             Box::new(m20261203_000007_access_log_and_idempotency::Migration),
             Box::new(m20261206_000008_queue_sort_indexes::Migration),
+            Box::new(m20261207_000009_supplement_queue_index::Migration),
         ]
     }
 }

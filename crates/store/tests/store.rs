@@ -724,6 +724,120 @@ async fn carried_over_documents_are_attached_at_filing(db: TestDb) {
     assert!(rows[0].carried_over);
 }
 
+/// The plan of `stmt`, a line per node, read on `db`'s own backend. On PostgreSQL
+/// sequential and bitmap scans are off, so that the planner's choice for a small table
+/// falls on an index (PostgreSQL 15 counts `enable_indexscan = off` against index-only
+/// scans too, so that one stays on).
+async fn plan(db: &TestDb, stmt: &sea_orm::sea_query::SelectStatement) -> Vec<String> {
+    use sea_orm::{DatabaseBackend, Statement, TransactionTrait};
+    let backend = db.store.db().get_database_backend();
+    let built = backend.build(stmt);
+    let txn = db.store.db().begin().await.unwrap();
+    let (sql, column) = match backend {
+        DatabaseBackend::Sqlite => (format!("EXPLAIN QUERY PLAN {}", built.sql), 3),
+        _ => {
+            for off in ["enable_seqscan", "enable_bitmapscan"] {
+                txn.execute_unprepared(&format!("SET LOCAL {off} = off")).await.unwrap();
+            }
+            (format!("EXPLAIN {}", built.sql), 0)
+        }
+    };
+    let rows = txn.query_all_raw(Statement { sql, ..built }).await.unwrap();
+    txn.rollback().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(column).unwrap())
+        .collect()
+}
+
+/// Copies of `case` in every state a tab shows (`copies` of them), written by plain SQL: the
+/// planner's statistics need rows, and the rows' content does not matter here.
+async fn copies_in_every_state(db: &TestDb, case_id: i64, copies: u32) {
+    use sea_orm::Iterable;
+    let column = |c: cases::Column| -> String {
+        use sea_orm::sea_query::Iden;
+        c.to_string()
+    };
+    let mut into = Vec::new();
+    let mut from = Vec::new();
+    for c in cases::Column::iter() {
+        let expr = match c {
+            cases::Column::Id => continue,
+            cases::Column::CaseNumber => "c.case_number || '-' || n.i".to_string(),
+            cases::Column::OpenCardId | cases::Column::ReceiptNo => "NULL".to_string(),
+            cases::Column::State => "CASE n.i % 7 WHEN 0 THEN 'paid' WHEN 1 THEN 'labor_review' \
+                 WHEN 2 THEN 'immigration_review' WHEN 3 THEN 'supplement' WHEN 4 THEN 'supplement' \
+                 WHEN 5 THEN 'issued' ELSE 'submitted' END"
+                .to_string(),
+            cases::Column::ReturnState => "CASE n.i % 7 WHEN 3 THEN 'labor_review' \
+                 WHEN 4 THEN 'immigration_review' ELSE NULL END"
+                .to_string(),
+            other => format!("c.{}", column(other)),
+        };
+        into.push(column(c));
+        from.push(expr);
+    }
+    let sql = format!(
+        "INSERT INTO cases ({}) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {copies}) \
+         SELECT {} FROM cases c CROSS JOIN n WHERE c.id = {case_id}",
+        into.join(", "),
+        from.join(", ")
+    );
+    db.store.db().execute_unprepared(&sql).await.unwrap();
+}
+
+async fn every_tab_is_counted_from_an_index_alone(db: TestDb) {
+    use goldcard_store::queues::{self, Filter, Queue, Reader};
+    let postgres = db.store.db().get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let p = people(&db).await;
+    let card = add_card(&db, "A80000007", "2027-02-28").await;
+    let me = actor(&p.applicant, Role::Applicant);
+    let filed = file(
+        db.store.db(),
+        db.rules(),
+        me,
+        &new_case(&card, &p.applicant, 3500),
+        now(),
+    )
+    .await
+    .unwrap();
+    copies_in_every_state(&db, filed.case_id, 700).await;
+    if postgres {
+        // statistics and a visibility map, as a database in use has: PostgreSQL plans an
+        // index-only scan for a table whose pages are all visible
+        db.store.db().execute_unprepared("VACUUM ANALYZE cases").await.unwrap();
+    }
+    let mut checked = Vec::new();
+    for agency in ["labor", "immigration"] {
+        let reader = Reader { agency, account_id: 1 };
+        for queue in Queue::ALL {
+            let Ok(cond) = queues::condition(&db.workflow, queue, &reader, &Filter::default(), date("2026-11-25"))
+            else {
+                continue;
+            };
+            let plan = plan(&db, &queues::count_up_to_statement(cond, 10_001)).await;
+            let reads = plan.iter().filter(|l| l.contains("cases")).collect::<Vec<_>>();
+            assert!(!reads.is_empty(), "{agency} {queue:?}: {plan:?}");
+            for line in reads {
+                let alone = if postgres {
+                    line.contains("Index Only Scan")
+                } else {
+                    line.contains("COVERING INDEX")
+                };
+                assert!(
+                    alone,
+                    "the {agency} {} tab reads the cases table: {plan:?}",
+                    queue.as_str()
+                );
+            }
+            checked.push(format!("{agency}:{}", queue.as_str()));
+        }
+    }
+    // both agencies' tabs, the supplement tab of each among them
+    assert!(checked.contains(&"labor:supplement".to_string()), "{checked:?}");
+    assert!(checked.contains(&"immigration:supplement".to_string()), "{checked:?}");
+    assert!(checked.len() >= 8, "{checked:?}");
+}
+
 on_both! {
     migrations => migrations_and_catalogs_are_idempotent;
     lifecycle => the_whole_lifecycle_is_written_atomically_and_verifies;
@@ -735,4 +849,5 @@ on_both! {
     card_import => card_import_is_all_or_nothing;
     tokens => tokens_identify_accounts_until_revoked;
     carry_over => carried_over_documents_are_attached_at_filing;
+    tab_counts => every_tab_is_counted_from_an_index_alone;
 }

@@ -293,8 +293,12 @@ async fn counted(ctx: &Ctx, key: String, cond: sea_orm::sea_query::Condition) ->
         Counted::Stale(n) => {
             let (db, counts) = (ctx.state.store.db().clone(), ctx.state.counts.clone());
             tokio::spawn(async move {
+                let t0 = Instant::now();
                 match queues::count_up_to(&db, cond, COUNT_CAP + 1).await {
-                    Ok(fresh) => counts.put(key, fresh),
+                    Ok(fresh) => {
+                        tracing::debug!(count = fresh, elapsed = ?t0.elapsed(), "counted the queue {key} again");
+                        counts.put(key, fresh)
+                    }
                     Err(e) => tracing::warn!("counting a queue again: {e}"),
                 }
             });
