@@ -13,6 +13,11 @@ pub(crate) fn index(name: &str, table: &str, cols: &[&str]) -> IndexCreateStatem
     i.to_owned()
 }
 
+/// Drops the index `name` of `table`.
+pub(crate) fn drop_index(name: &str, table: &str) -> IndexDropStatement {
+    Index::drop().name(name).table(Alias::new(table)).to_owned()
+}
+
 /// A foreign key `from_table.col → to_table.id`, named `fk_<from_table>_<col>`.
 pub(crate) fn fk(from_table: &str, col: &str, to_table: &str) -> ForeignKeyCreateStatement {
     ForeignKey::create()

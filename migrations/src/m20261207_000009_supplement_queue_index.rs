@@ -9,7 +9,7 @@
 //! the queue page in 30-second runs"). With `return_state` last, the count reads the index
 //! alone and the page filters in the index before reading rows, still in due-date order.
 
-use crate::helpers::index;
+use crate::helpers::{drop_index, index};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -20,19 +20,15 @@ const OLD_COLS: [&str; 3] = ["state", "supplement_due_on", "id"];
 const NEW: &str = "ix_cases_state_supplement_due_id_return";
 const NEW_COLS: [&str; 4] = ["state", "supplement_due_on", "id", "return_state"];
 
-fn drop(name: &str) -> IndexDropStatement {
-    Index::drop().name(name).table(Alias::new("cases")).to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_index(index(NEW, "cases", &NEW_COLS)).await?;
-        m.drop_index(drop(OLD)).await
+        m.drop_index(drop_index(OLD, "cases")).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_index(index(OLD, "cases", &OLD_COLS)).await?;
-        m.drop_index(drop(NEW)).await
+        m.drop_index(drop_index(NEW, "cases")).await
     }
 }
